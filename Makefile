@@ -1,0 +1,41 @@
+# budgetpdf — the two commands for a fresh machine are `make extract` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= outputs
+JOBS ?=
+
+.PHONY: setup extract test bench fixtures clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,fixtures]'
+	touch $(STAMP)
+
+## setup: create .venv/ and install budgetpdf with its test extra
+setup: $(STAMP)
+
+## extract: run the pipeline over the fixture documents (not the negative ones) into outputs/
+extract: setup
+	$(BIN)/budgetpdf extract fixtures/docs --out $(OUT) $(if $(JOBS),--jobs $(JOBS),)
+
+## test: run the test suite
+test: setup
+	$(BIN)/python -m pytest
+
+## bench: speed/accuracy side by side with raw pdfplumber and camelot (PROFILE=1 adds a profile)
+bench: setup
+	$(BIN)/python bench/run.py $(if $(PROFILE),--profile,)
+
+## fixtures: regenerate fixture PDFs and their truth (needs LibreOffice, CJK fonts, poppler, qpdf)
+fixtures: setup
+	bash fixtures/generator/apt-deps.sh
+	$(BIN)/python -m fixtures.generator
+
+## clean: remove the venv, caches and outputs (keeps committed fixtures)
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,120 @@
+"""Typed output of the extract stage: what one PDF's pages hold, per page.
+
+The normalize stage reads only these classes. Coordinates are PDF points in the
+pdfplumber convention (origin top-left of the page as displayed, after /Rotate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BBox:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of repaired text outside any table (captions, prose)."""
+
+    text: str
+    bbox: BBox
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a page table's grid, at its top-left slot.
+
+    Slots covered by a span are not listed. ``text`` is repaired text ("" for an
+    empty cell); ``None`` means glyphs were present but could not be decoded.
+    """
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    bbox: BBox
+    text: str | None
+
+
+@dataclass(frozen=True)
+class PageTable:
+    """One table as found on one page (before stitching)."""
+
+    page: int  # 1-based PDF page index
+    index_on_page: int  # 0-based, top to bottom
+    bbox: BBox
+    n_rows: int
+    n_cols: int
+    cells: tuple[GridCell, ...]
+    row_edges: tuple[float, ...]  # n_rows + 1 y positions, top to bottom
+    col_edges: tuple[float, ...]  # n_cols + 1 x positions, left to right
+    captions_above: tuple[TextLine, ...] = ()  # title, 部门名称/编制部门, 单位, 续表 …, nearest last
+    captions_below: tuple[TextLine, ...] = ()  # 注：… lines up to the next table
+    ruled: bool = True  # False: found by text alignment (no rulings)
+    engine: str = "pdfplumber"
+    open_bottom: bool = False  # the bottom ruling was missing and was closed by the extractor
+
+    def grid(self) -> list[list[GridCell | None]]:
+        """Rows × cols; each slot holds the cell covering it (spans repeat the same cell)."""
+        out: list[list[GridCell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.row_span):
+                for c in range(cell.col, cell.col + cell.col_span):
+                    out[r][c] = cell
+        return out
+
+    def row_texts(self, row: int) -> list[str | None]:
+        """Texts of one grid row, one entry per column ("" where covered by a span from above)."""
+        texts: list[str | None] = [""] * self.n_cols
+        for cell in self.cells:
+            if cell.row == row:
+                texts[cell.col] = cell.text
+        return texts
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a page is, beyond its tables."""
+
+    page: int  # 1-based
+    width: float
+    height: float
+    rotation: int  # /Rotate in degrees
+    n_chars: int
+    has_text_layer: bool  # any decodable characters at all
+    garbled: bool  # text layer present but unusable ((cid:NN) glyphs, private-use or mojibake)
+    lines: tuple[TextLine, ...] = ()  # repaired text lines outside tables (prose, captions)
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    """All pages of one PDF after the extract stage."""
+
+    source_path: str
+    doc_id: str  # sha256 hex of the file bytes
+    page_count: int
+    pages: tuple[PageInfo, ...]
+    tables: tuple[PageTable, ...]  # in page order, top to bottom
+    engine: str
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def pages_without_text(self) -> list[int]:
+        return [p.page for p in self.pages if not p.has_text_layer]
+
+    @property
+    def garbled_pages(self) -> list[int]:
+        return [p.page for p in self.pages if p.garbled]
