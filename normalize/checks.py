@@ -1,0 +1,492 @@
+"""Accounting identity checks over published records.
+
+Budgets must add up, so every extracted document can check itself. The rules are data
+(``templates/checks.toml``); this module evaluates a few generic shapes of them over
+``TableRecord``/``LineItem``/``PerformanceTarget`` records and the prose of part 1.
+A failed check is a finding (a misread number or a real error in the document); it is
+reported, never "fixed". A check whose inputs are missing is ``not_run``, never passed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .records import UNIT_TO_YUAN, CheckResult, LineItem, PerformanceTarget, TableRecord
+
+LEVEL1_ENUM = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+LEVEL2_ENUM = re.compile(r"^(\d+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|其中[:：])")
+WHITESPACE = re.compile(r"\s+")
+
+
+# ---------------------------------------------------------------- rules (data)
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Picks one figure of one table: its total row or the sum of its other rows."""
+
+    table_type: str
+    row: str = "total"  # "total" | "sum"
+    section: str | None = None
+    item: str | None = None  # regex on the row label
+    measures: tuple[str, ...] = ("total",)
+
+
+@dataclass(frozen=True)
+class RowwiseRule:
+    id: str
+    table_types: tuple[str, ...]
+    total: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    id: str
+    subject: str
+    expected: Selector
+    actual: Selector
+
+
+@dataclass(frozen=True)
+class ProseRule:
+    id: str
+    pattern: re.Pattern[str]
+    target: Selector
+
+
+@dataclass(frozen=True)
+class CheckRules:
+    shapes: dict[str, tuple[str, ...]]
+    rowwise: tuple[RowwiseRule, ...]
+    cross: tuple[CrossRule, ...]
+    prose: tuple[ProseRule, ...]
+
+    def applies_to(self, table_type: str) -> bool:
+        return any(table_type in types for types in self.shapes.values()) or any(
+            table_type in r.table_types for r in self.rowwise
+        )
+
+
+def _selector(d: dict) -> Selector:
+    return Selector(
+        table_type=d["table_type"],
+        row=d.get("row", "total"),
+        section=d.get("section"),
+        item=d.get("item"),
+        measures=tuple(d.get("measures", ["total"])),
+    )
+
+
+def load_rules(path: Path | None = None) -> CheckRules:
+    """Read the identity rules (default: the packaged ``templates/checks.toml``)."""
+    text = path.read_text("utf-8") if path else files(__package__).joinpath("templates/checks.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    return CheckRules(
+        shapes={k: tuple(v) for k, v in data.get("shapes", {}).items()},
+        rowwise=tuple(
+            RowwiseRule(r["id"], tuple(r["table_types"]), r["total"], tuple(r["parts"])) for r in data.get("rowwise", [])
+        ),
+        cross=tuple(
+            CrossRule(r["id"], r["subject"], _selector(r["expected"]), _selector(r["actual"])) for r in data.get("cross", [])
+        ),
+        prose=tuple(ProseRule(r["id"], re.compile(r["pattern"]), _selector(r["target"])) for r in data.get("prose", [])),
+    )
+
+
+# ---------------------------------------------------------------- row view
+
+
+@dataclass
+class Row:
+    """The line items of one printed row (one side of it, for two-sided tables)."""
+
+    row_index: int
+    section: str | None
+    code: str | None
+    code_level: int | None
+    item: str
+    is_total: bool
+    cells: dict[str, LineItem] = field(default_factory=dict)  # by column_label, in column order
+
+    def amount(self, column_label: str) -> Decimal | None:
+        li = self.cells.get(column_label)
+        return li.amount if li else None
+
+    def by_measure(self, measure: str) -> LineItem | None:
+        for li in self.cells.values():
+            if li.measure == measure:
+                return li
+        return None
+
+
+def rows_of(items: Iterable[LineItem]) -> list[Row]:
+    """Group line items into rows, ordered by row index then section."""
+    rows: dict[tuple[int, str | None], Row] = {}
+    for li in items:
+        key = (li.row_index, li.section)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total)
+        row.cells[li.column_label] = li
+    return sorted(rows.values(), key=lambda r: (r.row_index, r.section or ""))
+
+
+def _columns(rows: Sequence[Row]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in rows:
+        for label in r.cells:
+            seen.setdefault(label, None)
+    return list(seen)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _quantum(values: Iterable[Decimal]) -> Decimal:
+    exps = [v.as_tuple().exponent for v in values if isinstance(v.as_tuple().exponent, int)]
+    return Decimal(1).scaleb(min(exps)) if exps else Decimal("0.01")
+
+
+def _tolerance(expected: Decimal, parts: Sequence[Decimal]) -> Decimal:
+    """Rounding allowance: half a printed quantum per part, at least one quantum."""
+    q = _quantum([expected, *parts])
+    return max(q, q / 2 * len(parts))
+
+
+@dataclass
+class _Ctx:
+    doc_id: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    def compare(
+        self,
+        check_id: str,
+        table: TableRecord | None,
+        table_type: str,
+        subject: str,
+        expected: Decimal,
+        parts: Sequence[Decimal],
+        pages: Iterable[int],
+        tolerance: Decimal | None = None,
+    ) -> None:
+        actual = sum(parts, Decimal(0))
+        tol = tolerance if tolerance is not None else _tolerance(expected, parts)
+        ok = abs(expected - actual) <= tol
+        self.results.append(
+            CheckResult(
+                doc_id=self.doc_id,
+                check_id=check_id,
+                table_id=table.table_id if table else None,
+                table_type=table_type,
+                subject=subject,
+                expected=expected,
+                actual=actual,
+                tolerance=tol,
+                status="passed" if ok else "failed",
+                passed=ok,
+                pages=tuple(sorted(set(pages))),
+            )
+        )
+
+    def not_run(self, check_id: str, table: TableRecord | None, table_type: str, subject: str) -> None:
+        self.results.append(
+            CheckResult(self.doc_id, check_id, table.table_id if table else None, table_type, subject, None, None, None,
+                        "not_run", None, ())
+        )
+
+
+def _pages(rows: Iterable[Row], label: str | None = None) -> list[int]:
+    out = []
+    for r in rows:
+        for lbl, li in r.cells.items():
+            if label is None or lbl == label:
+                out.append(li.page)
+    return out
+
+
+def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
+    coded = [r for r in rows if r.code]
+    totals = [r for r in rows if r.is_total and not r.code]
+    if not coded:
+        return
+    top_level = min(r.code_level or 99 for r in coded)
+    for label in _columns(rows):
+        for total in totals:
+            expected = total.amount(label)
+            level1 = [r for r in coded if r.code_level == top_level]
+            if expected is None or not level1:
+                continue
+            parts = [r.amount(label) or Decimal(0) for r in level1]
+            ctx.compare(f"{table.table_type}.total_eq_sum_of_top_codes", table, table.table_type,
+                        f"{total.item} / {label}", expected, parts, _pages([total, *level1], label))
+        for parent in coded:
+            expected = parent.amount(label)
+            if expected is None:
+                continue
+            below = [r for r in coded if r.code != parent.code and r.code.startswith(parent.code)
+                     and (r.code_level or 0) > (parent.code_level or 0)]
+            if not below:
+                continue
+            child_level = min(r.code_level or 99 for r in below)
+            children = [r for r in below if r.code_level == child_level]
+            parts = [r.amount(label) or Decimal(0) for r in children]
+            ctx.compare(f"{table.table_type}.parent_code_eq_sum_of_children", table, table.table_type,
+                        f"{parent.code} {parent.item} / {label}", expected, parts, _pages([parent, *children], label))
+
+
+def _enum_level(item: str) -> int:
+    if LEVEL1_ENUM.match(item):
+        return 1
+    if LEVEL2_ENUM.match(item):
+        return 2
+    return 1
+
+
+def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
+    sides: dict[str | None, list[Row]] = defaultdict(list)
+    for r in rows:
+        sides[r.section].append(r)
+    for section, side in sides.items():
+        labels = _columns(side)
+        # an enumerated parent (一、) = Σ its children (1、) that follow it
+        for i, row in enumerate(side):
+            if row.is_total or _enum_level(row.item) != 1:
+                continue
+            children = []
+            for nxt in side[i + 1:]:
+                if nxt.is_total or _enum_level(nxt.item) == 1:
+                    break
+                children.append(nxt)
+            if not children:
+                continue
+            for label in labels:
+                expected = row.amount(label)
+                if expected is None:
+                    continue
+                parts = [c.amount(label) or Decimal(0) for c in children]
+                ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
+                            f"{section} {row.item} / {label}", expected, parts, _pages([row, *children], label))
+        # each total = Σ top-level rows since the previous total (+ the previous total)
+        previous: Row | None = None
+        block: list[Row] = []
+        for row in side:
+            if not row.is_total:
+                if _enum_level(row.item) == 1:
+                    block.append(row)
+                continue
+            members = ([previous] if previous else []) + block
+            for label in labels:
+                expected = row.amount(label)
+                if expected is None or not members:
+                    continue
+                parts = [m.amount(label) or Decimal(0) for m in members]
+                ctx.compare(f"{table.table_type}.total_eq_sum_of_items", table, table.table_type,
+                            f"{section} {row.item} / {label}", expected, parts, _pages([row, *members], label))
+            previous, block = row, []
+    # income totals = expenditure totals (本年收入合计 = 本年支出合计, 收入总计 = 支出总计)
+    income = {r.item: r for r in sides.get("income", []) if r.is_total}
+    for exp_row in (r for r in sides.get("expenditure", []) if r.is_total):
+        inc_row = income.get(exp_row.item.replace("支出", "收入"))
+        if inc_row is None:
+            continue
+        inc, exp = _headline(inc_row), _headline(exp_row)
+        if inc is None or exp is None:
+            continue
+        ctx.compare(f"{table.table_type}.income_total_eq_expenditure_total", table, table.table_type,
+                    f"{inc_row.item} vs {exp_row.item}", inc.amount, [exp.amount], [inc.page, exp.page])
+
+
+def _headline(row: Row) -> LineItem | None:
+    """The row's main figure: its total/current-year column, else its first printed one."""
+    for measure in ("total", "current_year"):
+        li = row.by_measure(measure)
+        if li is not None:
+            return li
+    return next(iter(row.cells.values()), None)
+
+
+def _rows_total(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
+    totals = [r for r in rows if r.is_total]
+    others = [r for r in rows if not r.is_total]
+    if not others:
+        return
+    for total in totals:
+        for label in _columns(rows):
+            expected = total.amount(label)
+            if expected is None:
+                continue
+            parts = [r.amount(label) or Decimal(0) for r in others]
+            ctx.compare(f"{table.table_type}.total_eq_sum_of_rows", table, table.table_type,
+                        f"{total.item} / {label}", expected, parts, _pages([total, *others], label))
+
+
+def _squash(s: str | None) -> str:
+    return WHITESPACE.sub("", s or "")
+
+
+def _unit_projects(ctx: _Ctx, table: TableRecord, rows: list[Row], targets: Sequence[PerformanceTarget]) -> None:
+    mine = [t for t in targets if t.table_id == table.table_id]
+    unit_of_project = {_squash(t.project_name): _squash(t.unit_name) for t in mine if t.project_name}
+    unit_names = {_squash(t.unit_name) for t in mine if t.unit_name} - set(unit_of_project)
+    unit_rows = [r for r in rows if not r.is_total and _squash(r.item) in unit_names]
+    totals = [r for r in rows if r.is_total]
+    for total in totals:
+        head = _headline(total)
+        if head is None or not unit_rows:
+            continue
+        parts = [u.amount(head.column_label) or Decimal(0) for u in unit_rows]
+        ctx.compare(f"{table.table_type}.total_eq_sum_of_units", table, table.table_type,
+                    f"{total.item} / {head.column_label}", head.amount, parts, _pages([total, *unit_rows], head.column_label))
+    for unit in unit_rows:
+        head = _headline(unit)
+        projects = [r for r in rows if not r.is_total and unit_of_project.get(_squash(r.item)) == _squash(unit.item)
+                    and r.row_index > unit.row_index]
+        if head is None or not projects:
+            continue
+        parts = [p.amount(head.column_label) or Decimal(0) for p in projects]
+        ctx.compare(f"{table.table_type}.unit_eq_sum_of_projects", table, table.table_type,
+                    f"{unit.item} / {head.column_label}", head.amount, parts, _pages([unit, *projects], head.column_label))
+
+
+def _rowwise(ctx: _Ctx, table: TableRecord, rows: list[Row], rule: RowwiseRule) -> None:
+    for row in rows:
+        total = row.by_measure(rule.total)
+        if total is None:
+            continue
+        parts = [li for li in row.cells.values() if li.measure in rule.parts]
+        if not parts:
+            continue
+        label = row.code or row.item
+        ctx.compare(f"{table.table_type}.{rule.id}", table, table.table_type, f"{label} ({row.section or 'row'})"
+                    if row.section else label, total.amount, [p.amount for p in parts], [total.page] + [p.page for p in parts])
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: Decimal
+    unit: str | None
+    table: TableRecord
+    pages: tuple[int, ...]
+
+
+def _select(sel: Selector, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> _Figure | None:
+    """The figure a selector names, or None when its table is missing, empty or has no such row."""
+    for table in tables:
+        if table.table_type != sel.table_type or table.is_empty:
+            continue
+        rows = [r for r in rows_by_table.get(table.table_id, []) if sel.section is None or r.section == sel.section]
+        if sel.item:
+            pattern = re.compile(sel.item)
+            rows = [r for r in rows if pattern.search(_squash(r.item))]
+        if sel.row == "total":
+            candidates = [r for r in rows if r.is_total][:1]
+        else:
+            candidates = [r for r in rows if not r.is_total]
+        if not candidates:
+            continue
+        label = None
+        for measure in sel.measures:
+            li = next((r.by_measure(measure) for r in candidates if r.by_measure(measure)), None)
+            if li is not None:
+                label = li.column_label
+                break
+        if label is None:
+            continue
+        items = [r.cells[label] for r in candidates if label in r.cells]
+        value = sum((li.amount for li in items), Decimal(0))
+        unit = items[0].unit if items else None
+        return _Figure(value, unit, table, tuple(li.page for li in items))
+    return None
+
+
+def _cross(ctx: _Ctx, rule: CrossRule, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> None:
+    expected = _select(rule.expected, tables, rows_by_table)
+    actual = _select(rule.actual, tables, rows_by_table)
+    if expected is None or actual is None:
+        missing = rule.expected.table_type if expected is None else rule.actual.table_type
+        ctx.not_run(f"cross_table.{rule.id}", None, "cross_table", f"{rule.subject}: no figure from {missing}")
+        return
+    act = _convert(actual.value, actual.unit, expected.unit)
+    if act is None:
+        ctx.not_run(f"cross_table.{rule.id}", None, "cross_table", f"{rule.subject}: units {actual.unit} vs {expected.unit}")
+        return
+    ctx.compare(f"cross_table.{rule.id}", None, "cross_table", rule.subject, expected.value, [act],
+                expected.pages + actual.pages, tolerance=_tolerance(expected.value, [actual.value]))
+
+
+def _convert(value: Decimal, unit: str | None, to_unit: str | None) -> Decimal | None:
+    if unit == to_unit:
+        return value
+    f_from, f_to = UNIT_TO_YUAN.get(unit or ""), UNIT_TO_YUAN.get(to_unit or "")
+    if f_from is None or f_to is None:
+        return None
+    return value * f_from / f_to
+
+
+def _prose(ctx: _Ctx, rule: ProseRule, prose: str, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> None:
+    m = rule.pattern.search(prose)
+    if not m:
+        return
+    quoted = Decimal(m.group(1).replace(",", ""))
+    unit = m.group(2) if m.lastindex and m.lastindex >= 2 else "万元"
+    subject = f"prose “{m.group(0)}”"
+    fig = _select(rule.target, tables, rows_by_table)
+    if fig is None:
+        ctx.not_run(f"prose.{rule.id}", None, "prose", f"{subject}: no {rule.target.table_type} figure")
+        return
+    table_value = _convert(fig.value, fig.unit, unit)
+    if table_value is None:
+        ctx.not_run(f"prose.{rule.id}", None, "prose", f"{subject}: unit {fig.unit} vs {unit}")
+        return
+    q = _quantum([quoted])
+    ctx.compare(f"prose.{rule.id}", None, "prose", subject, quoted, [table_value], fig.pages,
+                tolerance=max(q / 2, _quantum([fig.value]) / 2))
+
+
+def run_checks(
+    doc_id: str,
+    tables: Sequence[TableRecord],
+    line_items: Sequence[LineItem],
+    targets: Sequence[PerformanceTarget] = (),
+    prose: str | None = None,
+    rules: CheckRules | None = None,
+) -> list[CheckResult]:
+    """Evaluate every identity that applies to this document's records."""
+    rules = rules or load_rules()
+    ctx = _Ctx(doc_id)
+    by_table: dict[int, list[LineItem]] = defaultdict(list)
+    for li in line_items:
+        by_table[li.table_id].append(li)
+    rows_by_table = {tid: rows_of(items) for tid, items in by_table.items()}
+    shape_fns = {"code_hierarchy": _code_hierarchy, "side_totals": _side_totals, "rows_total": _rows_total}
+    for table in tables:
+        rows = rows_by_table.get(table.table_id, [])
+        if table.is_empty or not rows:
+            if rules.applies_to(table.table_type):
+                ctx.not_run(f"{table.table_type}.identities", table, table.table_type, "table printed empty: nothing to check")
+            continue
+        for shape, types in rules.shapes.items():
+            if table.table_type not in types:
+                continue
+            if shape == "unit_projects":
+                _unit_projects(ctx, table, rows, targets)
+            else:
+                shape_fns[shape](ctx, table, rows)
+        for rule in rules.rowwise:
+            if table.table_type in rule.table_types:
+                _rowwise(ctx, table, rows, rule)
+    for rule in rules.cross:
+        _cross(ctx, rule, tables, rows_by_table)
+    if prose:
+        flat = _squash(prose)
+        for rule in rules.prose:
+            _prose(ctx, rule, flat, tables, rows_by_table)
+    return ctx.results
