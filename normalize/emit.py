@@ -1,0 +1,244 @@
+"""Logical tables to contract records: cells, line_items, performance_targets, tables.
+
+Column roles come from the template registry; this module completes 类/款/项 codes
+from the hierarchy, splits two-sided tables into sections, fills merged indicator
+cells down, and parses amounts and target values into Decimals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .records import CellRecord, LineItem, PerformanceTarget, TableRecord, to_yuan
+from .registry import ColumnRole, squash
+from .stitch import LogicalCell, LogicalTable
+from .values import is_amount_text, parse_amount, parse_target, parse_weight
+
+PERFORMANCE_TYPES = {"project_performance_targets", "overall_performance_targets"}
+TOTAL_ITEM = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
+NOT_MONEY_LABEL = re.compile(r"%|％|率|比例|比重|增减|幅度|人数|编码|代码|序号|栏次")
+FUNCTION_LEVELS = {3: 1, 5: 2, 7: 3}
+ECONOMIC_LEVELS = {3: 1, 5: 2}
+
+
+def is_total_item(item: str) -> bool:
+    """SCHEMA rule: 合计/总计/小计, or a label ending in 合计/总计."""
+    return bool(TOTAL_ITEM.search(item))
+
+
+def cell_records(doc_id: str, lt: LogicalTable) -> list[CellRecord]:
+    return [
+        CellRecord(doc_id, lt.table_id, c.row, c.col, c.row_span, c.col_span, c.is_header, c.text, c.page,
+                   c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)
+        for c in lt.cells
+    ]
+
+
+# ---------------------------------------------------------------- columns
+
+
+def money_columns(lt: LogicalTable) -> dict[int, ColumnRole]:
+    """Columns holding money: by registry role, or (for unknown columns) plainly amounts."""
+    out: dict[int, ColumnRole] = {}
+    body = [c for c in lt.cells if not c.is_header]
+    for col, role in enumerate(lt.roles):
+        if role.role in ("amount", "funds"):
+            out[col] = role
+            continue
+        if role.role != "unknown" or NOT_MONEY_LABEL.search(lt.column_labels[col]):
+            continue
+        texts = [squash(c.text) for c in body if c.col == col and c.col_span == 1 and squash(c.text)]
+        numeric = [t for t in texts if is_amount_text(t) and ("." in t or "," in t or len(t) > 2)]
+        if texts and len(numeric) >= max(1, 0.6 * len(texts)) and len(numeric) >= 2:
+            out[col] = role
+    return out
+
+
+def _first_col(lt: LogicalTable, roles: Sequence[str], section: str | None) -> int | None:
+    for col, role in enumerate(lt.roles):
+        if role.role in roles and (section is None or role.section in (section, None)):
+            return col
+    return None
+
+
+@dataclass
+class _CodeState:
+    lei: str | None = None
+    kuan: str | None = None
+
+
+def _digits(text: str | None) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+def complete_code(parts: tuple[str, str, str] | None, single: str | None, scheme: str, state: _CodeState) -> str | None:
+    """Printed code parts → full code (``05`` under ``215`` → ``21505``), tracking the hierarchy."""
+    if parts is not None:
+        lei, kuan, xiang = (_digits(p) for p in parts)
+        if xiang:
+            lei, kuan = lei or state.lei or "", kuan or state.kuan or ""
+            state.lei, state.kuan = lei or state.lei, kuan or state.kuan
+            return lei + kuan + xiang
+        if kuan:
+            lei = lei or state.lei or ""
+            state.lei, state.kuan = lei or state.lei, kuan
+            return lei + kuan
+        if lei:
+            state.lei, state.kuan = lei, None
+            return lei
+        return None
+    code = _digits(single)
+    if not code:
+        return None
+    if scheme == "function":
+        if len(code) == 3:
+            state.lei, state.kuan = code, None
+        elif len(code) == 5:
+            state.lei, state.kuan = code[:3], code[3:]
+        elif len(code) == 2 and state.lei:
+            if state.kuan is None:
+                state.kuan = code
+                return state.lei + code
+            return state.lei + state.kuan + code
+    return code
+
+
+def _code_level(code: str | None, scheme: str | None) -> int | None:
+    if not code or not scheme:
+        return None
+    return (FUNCTION_LEVELS if scheme == "function" else ECONOMIC_LEVELS).get(len(code))
+
+
+# ---------------------------------------------------------------- line items
+
+
+def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
+    grid = lt.grid()
+    money = money_columns(lt)
+    if not money:
+        return []
+    sections = sorted({r.section for r in money.values()}, key=lambda s: (s is not None, s or ""))
+    out: list[LineItem] = []
+    for section in sections:
+        cols = [c for c, r in money.items() if r.section == section]
+        label_col = _first_col(lt, ("label", "name"), section)
+        split = [_first_col(lt, (k,), section) for k in ("code_lei", "code_kuan", "code_xiang")]
+        single = _first_col(lt, ("code",), section)
+        scheme = None
+        if all(c is not None for c in split):
+            scheme = "function"
+        elif single is not None:
+            scheme = lt.roles[single].scheme or "function"
+        state = _CodeState()
+        for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+            starts = {c.col: c for c in grid[r] if c is not None and c.row == r and not c.is_header}
+            amounts = [(col, starts[col]) for col in cols if col in starts and parse_amount(starts[col].text) is not None]
+            code = None
+            if scheme:
+                if all(c is not None for c in split):
+                    parts = tuple((starts[c].text if c in starts else "") for c in split)  # type: ignore[index]
+                    code = complete_code(parts, None, scheme, state)  # type: ignore[arg-type]
+                else:
+                    code = complete_code(None, starts[single].text if single in starts else None, scheme, state)
+            if not amounts:
+                continue
+            label_cell = grid[r][label_col] if label_col is not None else None
+            item = squash(label_cell.text) if label_cell is not None else ""
+            total = is_total_item(item)
+            for col, cell in amounts:
+                amount = parse_amount(cell.text)
+                assert amount is not None
+                out.append(LineItem(
+                    doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, row_index=r, section=section,
+                    code=code, code_scheme=scheme if code else None, code_level=_code_level(code, scheme),
+                    item=item, is_total=total, column_label=lt.column_labels[col], measure=money[col].measure,
+                    amount=amount, unit=lt.unit, amount_yuan=to_yuan(amount, lt.unit), page=cell.page,
+                ))
+    return out
+
+
+# ---------------------------------------------------------------- performance targets
+
+
+def _text(cell: LogicalCell | None) -> str | None:
+    if cell is None:
+        return None
+    t = (cell.text or "").strip()
+    return t or None
+
+
+def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
+    if lt.table_type not in PERFORMANCE_TYPES:
+        return []
+    grid = lt.grid()
+    col = {role.role: i for i, role in reversed(list(enumerate(lt.roles)))}
+    if "level3" not in col:
+        return []
+    at = lambda r, role: grid[r][col[role]] if role in col else None  # noqa: E731
+    out: list[PerformanceTarget] = []
+    unit_name: str | None = None
+    level1 = level2 = None
+    owner = None
+    for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+        name_cell = at(r, "name")
+        goal_cell = at(r, "goal")
+        name = _text(name_cell)
+        if name_cell is not None and name_cell.row == r and name and not _text(goal_cell) and not is_total_item(squash(name)):
+            unit_name = name  # a unit row of 项目支出绩效目标表 (no goal, no indicators)
+        if name_cell is not owner:
+            owner, level1, level2 = name_cell, None, None
+        l1, l2, l3 = _text(at(r, "level1")), _text(at(r, "level2")), _text(at(r, "level3"))
+        if l1 and l1 != level1:
+            level1, level2 = l1, None
+        if l2:
+            level2 = l2
+        if not l3 or squash(l3) == "/":
+            continue
+        raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
+        parsed = parse_target(raw, vtype)
+        row_cells = [c for c in grid[r] if c is not None and c.row <= r]
+        own = [c for c in grid[r] if c is not None and c.row == r] or row_cells
+        is_project_table = lt.table_type == "project_performance_targets"
+        out.append(PerformanceTarget(
+            doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type,
+            unit_code=squash(_text(at(r, "unit_code"))) or None,
+            unit_name=unit_name if is_project_table else name,
+            project_name=name if is_project_table else None,
+            funds=parse_amount(_text(at(r, "funds"))),
+            goal=_text(goal_cell),
+            level1=level1, level2=level2, level3=l3,
+            target_raw=raw, comparator=parsed.comparator, target_value=parsed.value,
+            target_low=parsed.low, target_high=parsed.high,
+            target_unit=_text(at(r, "target_unit")), target_content=_text(at(r, "target_content")),
+            scoring_rule=_text(at(r, "scoring_rule")), weight=parse_weight(_text(at(r, "remark"))),
+            page_start=min(c.page for c in own), page_end=max(c.page_end for c in own),
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+
+def is_empty(lt: LogicalTable) -> bool:
+    """No body cell holds a value (row labels alone may be printed)."""
+    body = [c for c in lt.cells if not c.is_header]
+    if lt.table_type in PERFORMANCE_TYPES:
+        return not any(squash(c.text) for c in body)
+    money = money_columns(lt)
+    if money:
+        return not any(c.col in money and parse_amount(c.text) is not None for c in body)
+    return not any(squash(c.text) for c in body)
+
+
+def table_record(doc_id: str, lt: LogicalTable, n_checks_run: int = 0, n_checks_failed: int = 0) -> TableRecord:
+    return TableRecord(
+        doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, title=squash(lt.title) or None,
+        unit_label=lt.unit, page_start=min(lt.pages), page_end=max(lt.pages), n_rows=lt.n_rows, n_cols=lt.n_cols,
+        header=lt.column_labels, is_empty=is_empty(lt), n_checks_run=n_checks_run, n_checks_failed=n_checks_failed,
+        stitch_evidence=lt.evidence,
+    )
+
+
+__all__ = ["cell_records", "line_items", "performance_targets", "table_record", "is_total_item", "money_columns"]

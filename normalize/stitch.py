@@ -1,0 +1,390 @@
+"""Stitch page tables into logical tables.
+
+One logical table is printed over many pages, each repeating the title, captions and
+header rows. Here page tables are grouped (a repeated title, or no title but the same
+column grid on the next page), repeated header rows and the column-number row
+(``** ** 1 2 3``) are dropped, a row cut by a page break is merged back into the row it
+continues, and merged cells that run over a break (单位编码, 项目名称, 资金总额, 绩效目标,
+一级/二级指标) are joined into one cell. Every join is recorded as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from budgetpdf.extract.models import BBox, GridCell, PageTable
+
+from .registry import ColumnRole, Registry, default_registry, squash
+from .values import is_amount_text
+
+CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
+CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
+COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z])$")
+CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
+TOTAL_LABEL = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
+TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
+
+# Columns whose cells are merged down over many rows and may run over a page break.
+CARRY_ROLES = ("unit_code", "name", "funds", "goal", "level1", "level2")
+# Columns that identify a row: a row at the top of a page with all of these blank
+# continues the row cut at the bottom of the previous page.
+KEY_ROLES = {"code_lei", "code_kuan", "code_xiang", "code", "amount", "level3", "target_raw", "value_type",
+             "target_unit", "remark", "unit_code", "funds"}
+
+
+@dataclass
+class LogicalCell:
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    text: str | None
+    page: int
+    bbox: BBox
+    is_header: bool
+    last_page: int = 0  # the last page the cell's text or span reaches (0: same as page)
+
+    @property
+    def page_end(self) -> int:
+        return max(self.page, self.last_page)
+
+
+@dataclass(frozen=True)
+class LogicalTable:
+    """A table after stitching: header rows once, then body rows, with provenance."""
+
+    table_id: int
+    title: str | None
+    table_type: str
+    unit: str | None  # 万元 / 元 / …, from this table's own caption
+    department: str | None
+    n_header_rows: int
+    n_cols: int
+    cells: tuple[LogicalCell, ...]
+    column_paths: tuple[tuple[str, ...], ...]
+    roles: tuple[ColumnRole, ...]
+    pages: tuple[int, ...]
+    evidence: tuple[str, ...]
+    captions: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        """Body rows after stitching."""
+        last = max((c.row + c.row_span for c in self.cells), default=self.n_header_rows)
+        return max(0, last - self.n_header_rows)
+
+    @property
+    def column_labels(self) -> tuple[str, ...]:
+        return tuple("/".join(squash(p) for p in path if squash(p)) for path in self.column_paths)
+
+    def grid(self) -> list[list[LogicalCell | None]]:
+        n = self.n_header_rows + self.n_rows
+        out: list[list[LogicalCell | None]] = [[None] * self.n_cols for _ in range(n)]
+        for cell in self.cells:
+            for r in range(cell.row, min(n, cell.row + cell.row_span)):
+                for c in range(cell.col, min(self.n_cols, cell.col + cell.col_span)):
+                    out[r][c] = cell
+        return out
+
+
+# ---------------------------------------------------------------- captions
+
+
+def caption_title(pt: PageTable) -> str | None:
+    """The printed title above a page table (two-line titles joined), or None."""
+    lines = [squash(l.text) for l in pt.captions_above]
+    lines = [l for l in lines if l and not TITLE_NOISE.match(l) and not CAPTION_UNIT.search(l)]
+    titled = [i for i, l in enumerate(lines) if "表" in l]
+    if not titled:
+        return None
+    i = titled[-1]
+    title = lines[i]
+    # "公开08表" printed on its own line above the table's name
+    if i > 0 and re.fullmatch(r".{0,8}\d+表", lines[i - 1]):
+        title = lines[i - 1] + title
+    return title
+
+
+def caption_unit(pt: PageTable) -> str | None:
+    for line in (*pt.captions_above, *pt.captions_below):
+        m = CAPTION_UNIT.search(line.text)
+        if m:
+            return m.group(1)
+    return None
+
+
+def caption_department(pt: PageTable) -> str | None:
+    for line in pt.captions_above:
+        m = CAPTION_DEPARTMENT.search(line.text)
+        if m:
+            dept = squash(m.group(1))
+            dept = re.split(r"单位[:：]", dept)[0]
+            if dept:
+                return dept
+    return None
+
+
+# ---------------------------------------------------------------- header rows
+
+
+def _row_cells(pt: PageTable, row: int) -> list[GridCell]:
+    return sorted((c for c in pt.cells if c.row == row), key=lambda c: c.col)
+
+
+def is_column_number_row(pt: PageTable, row: int) -> bool:
+    texts = [squash(c.text) for c in _row_cells(pt, row)]
+    texts = [t for t in texts if t]
+    digits = [t for t in texts if t.isdigit()]
+    return len(texts) >= 2 and len(digits) >= 2 and all(COLUMN_NUMBER_CELL.match(t) for t in texts)
+
+
+def _looks_like_body(pt: PageTable, row: int) -> bool:
+    for c in _row_cells(pt, row):
+        t = squash(c.text)
+        if not t:
+            continue
+        if is_amount_text(t) and not t.isdigit() or CODE_LIKE.match(t) or TOTAL_LABEL.search(t):
+            return True
+    return False
+
+
+def first_page_header_rows(pt: PageTable) -> int:
+    """How many top rows of a table's first page are header (column-number row included)."""
+    for r in range(pt.n_rows):
+        if is_column_number_row(pt, r):
+            return _close_spans(pt, r + 1)
+        if r > 0 and _looks_like_body(pt, r):
+            return _close_spans(pt, r)
+    return pt.n_rows
+
+
+def _close_spans(pt: PageTable, n: int) -> int:
+    """Grow a header boundary so that no header cell spans into the body."""
+    end = n
+    for c in pt.cells:
+        if c.row < end:
+            end = max(end, c.row + c.row_span)
+    return min(end, pt.n_rows)
+
+
+def _row_signature(pt: PageTable, row: int) -> tuple[str, ...]:
+    return tuple(squash(c.text) for c in _row_cells(pt, row))
+
+
+def repeated_header_rows(pt: PageTable, first: PageTable, n_first_header: int) -> int:
+    """Leading rows of a continuation page that repeat the first page's header."""
+    first_texts = {t for r in range(n_first_header) for t in _row_signature(first, r) if t}
+    n = 0
+    for r in range(pt.n_rows):
+        sig = [t for t in _row_signature(pt, r) if t]
+        if is_column_number_row(pt, r) or (sig and all(t in first_texts for t in sig) and not _looks_like_body(pt, r)):
+            n = r + 1
+            continue
+        break
+    return _close_spans(pt, n) if n else 0
+
+
+def column_paths(pt: PageTable, n_header: int) -> list[tuple[str, ...]]:
+    """Header labels above each column, top to bottom (column-number row excluded)."""
+    paths: list[list[str]] = [[] for _ in range(pt.n_cols)]
+    for cell in sorted(pt.cells, key=lambda c: (c.row, c.col)):
+        if cell.row >= n_header or is_column_number_row(pt, cell.row):
+            continue
+        text = (cell.text or "").strip()
+        for col in range(cell.col, cell.col + cell.col_span):
+            if text and (not paths[col] or paths[col][-1] != text):
+                paths[col].append(text)
+    return [tuple(p) for p in paths]
+
+
+# ---------------------------------------------------------------- grouping
+
+
+def _same_grid(a: PageTable, b: PageTable, tol: float = 4.0) -> bool:
+    if a.n_cols != b.n_cols:
+        return False
+    return all(abs(x - y) <= tol for x, y in zip(a.col_edges, b.col_edges))
+
+
+def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable], list[str]]]:
+    """Consecutive page tables that form one logical table, with the rule of each join."""
+    groups: list[tuple[list[PageTable], list[str]]] = []
+    last_on_page = {}
+    for pt in tables:
+        last_on_page[pt.page] = max(last_on_page.get(pt.page, -1), pt.index_on_page)
+    for pt in tables:
+        title = caption_title(pt)
+        if groups:
+            members, evidence = groups[-1]
+            prev = members[-1]
+            first_title = caption_title(members[0])
+            next_page = pt.page == prev.page + 1 and pt.index_on_page == 0 and prev.index_on_page == last_on_page[prev.page]
+            if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page:
+                members.append(pt)
+                evidence.append(f"pages {prev.page}->{pt.page}: repeated title")
+                continue
+            if not title and next_page and _same_grid(prev, pt):
+                members.append(pt)
+                evidence.append(f"pages {prev.page}->{pt.page}: no title, same column grid")
+                continue
+        groups.append(([pt], []))
+    return groups
+
+
+# ---------------------------------------------------------------- stitching
+
+
+def _join_text(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a if b is None else b if a is None else None
+    if not a:
+        return b
+    if not b:
+        return a
+    sep = " " if (a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum()) else ""
+    return a + sep + b
+
+
+def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], registry: Registry | None = None) -> LogicalTable:
+    """Build one logical table from its page tables (first page's header kept once)."""
+    registry = registry or default_registry()
+    first = members[0]
+    title = caption_title(first)
+    table_type = registry.classify_title(title)
+    n_head_first = first_page_header_rows(first)
+    paths = column_paths(first, n_head_first)
+    roles = tuple(registry.column_role(p, table_type) for p in paths)
+    number_rows = {r for r in range(n_head_first) if is_column_number_row(first, r)}
+
+    cells: list[LogicalCell] = []
+    # header rows of the first page (the column-number row dropped, rows renumbered)
+    keep = [r for r in range(n_head_first) if r not in number_rows]
+    renumber = {r: i for i, r in enumerate(keep)}
+    for c in first.cells:
+        if c.row in renumber:
+            span = sum(1 for r in range(c.row, c.row + c.row_span) if r in renumber)
+            cells.append(LogicalCell(renumber[c.row], c.col, max(1, span), c.col_span, c.text, first.page, c.bbox, True))
+    n_header = len(keep)
+    next_row = n_header
+    next_row = _append_body(cells, first, n_head_first, next_row, roles, evidence, continuation=False, prev_open=False)
+
+    for prev, pt in zip(members, members[1:]):
+        skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
+        if skip:
+            evidence.append(f"page {pt.page}: {skip} repeated header row(s) dropped")
+        next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom)
+
+    captions = tuple(l.text for l in first.captions_above)
+    return LogicalTable(
+        table_id=table_id,
+        title=title,
+        table_type=table_type,
+        unit=next((u for u in (caption_unit(m) for m in members) if u), None),
+        department=caption_department(first),
+        n_header_rows=n_header,
+        n_cols=first.n_cols,
+        cells=tuple(sorted(cells, key=lambda c: (c.row, c.col))),
+        column_paths=tuple(paths),
+        roles=roles,
+        pages=tuple(sorted({m.page for m in members})),
+        evidence=tuple(evidence),
+        captions=captions,
+    )
+
+
+def _covering(cells: list[LogicalCell], row: int, col: int) -> LogicalCell | None:
+    for c in reversed(cells):
+        if c.row <= row < c.row + c.row_span and c.col <= col < c.col + c.col_span:
+            return c
+    return None
+
+
+def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int, roles: Sequence[ColumnRole],
+                 evidence: list[str], *, continuation: bool, prev_open: bool) -> int:
+    """Append the body rows of one page table; returns the next free logical row."""
+    if start >= pt.n_rows:
+        return next_row
+    body = [c for c in pt.cells if c.row >= start]
+    top = [c for c in body if c.row == start]
+    last_row = next_row - 1
+    prev_body_exists = continuation and any(not c.is_header and c.row + c.row_span - 1 == last_row for c in cells)
+    fragment = False
+    carried: dict[int, LogicalCell] = {}
+    if prev_body_exists:
+        fragment = _is_fragment(top, roles, prev_open)
+        carried = _carried_cells(cells, top, roles, last_row)
+        if fragment:
+            evidence.append(f"page {pt.page}: row cut by the page break merged into row {last_row}")
+        if carried:
+            cols = ",".join(str(c) for c in sorted(carried))
+            evidence.append(f"page {pt.page}: merged cells carried over the page break (columns {cols})")
+    base = last_row - start if fragment else next_row - start
+    for c in sorted(body, key=lambda c: (c.row, c.col)):
+        if c.row == start and c.col in carried:
+            y = carried[c.col]
+            y.row_span += c.row_span - (1 if fragment else 0)
+            y.last_page = pt.page
+            continue
+        if c.row == start and fragment:
+            y = _covering(cells, last_row, c.col)
+            if y is not None and y.col == c.col and y.col_span == c.col_span:
+                y.text = _join_text(y.text, c.text)
+                y.row_span += c.row_span - 1
+                y.last_page = pt.page
+                continue
+        cells.append(LogicalCell(base + c.row, c.col, c.row_span, c.col_span, c.text, pt.page, c.bbox, False))
+    return base + pt.n_rows
+
+
+def _role_of(roles: Sequence[ColumnRole], col: int) -> str:
+    return roles[col].role if col < len(roles) else "unknown"
+
+
+def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open: bool) -> bool:
+    """The first body row of a continuation page continues a row cut at the break."""
+    texts = {c.col: squash(c.text) for c in top}
+    if not any(texts.values()):
+        return False
+    known = any(r.role != "unknown" for r in roles)
+    if not known:
+        return prev_open and not texts.get(0)
+    keys_blank = all(not t for col, t in texts.items() if _role_of(roles, col) in KEY_ROLES)
+    if not keys_blank:
+        return False
+    only_levels = all(_role_of(roles, col) in ("level1", "level2", "name", "label") for col, t in texts.items() if t)
+    return prev_open or not only_levels
+
+
+def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
+                   last_row: int) -> dict[int, LogicalCell]:
+    """Merged cells continuing over the break: blank or repeated text under the same cell.
+
+    Left to right through the carry columns, a column carries only while every carry
+    column to its left did, so a new project at the top of a page starts new cells.
+    """
+    out: dict[int, LogicalCell] = {}
+    by_col = {c.col: c for c in top}
+    for col, role in enumerate(roles):
+        if col not in by_col:
+            continue
+        y = _covering(cells, last_row, col)
+        merged_amount = role.role == "amount" and y is not None and y.row_span > 1
+        if role.role not in CARRY_ROLES and not merged_amount:
+            continue
+        x = by_col[col]
+        if y is None or y.is_header or y.col != col or y.col_span != x.col_span or not squash(y.text):
+            break
+        if squash(x.text) and squash(x.text) != squash(y.text):
+            break
+        out[col] = y
+    return out
+
+
+def stitch_document(tables: Sequence[PageTable], registry: Registry | None = None) -> list[LogicalTable]:
+    registry = registry or default_registry()
+    return [stitch(i, members, evidence, registry) for i, (members, evidence) in enumerate(group_page_tables(tables))]
+
+
+__all__ = ["LogicalCell", "LogicalTable", "stitch_document", "group_page_tables", "caption_title"]
