@@ -66,6 +66,8 @@ class PageTable:
     ruled: bool = True  # False: found by text alignment (no rulings)
     engine: str = "pdfplumber"
     open_bottom: bool = False  # the bottom ruling was missing and was closed by the extractor
+    open_top: bool = False  # the top ruling was missing (continuation page) and was closed by the extractor
+    synthetic_row_edges: tuple[float, ...] = ()  # row edges added between text lines (no ruling printed there)
 
     def grid(self) -> list[list[GridCell | None]]:
         """Rows × cols; each slot holds the cell covering it (spans repeat the same cell)."""
@@ -97,6 +99,7 @@ class PageInfo:
     has_text_layer: bool  # any decodable characters at all
     garbled: bool  # text layer present but unusable ((cid:NN) glyphs, private-use or mojibake)
     lines: tuple[TextLine, ...] = ()  # repaired text lines outside tables (prose, captions)
+    error: str | None = None  # the page could not be processed (the rest of the document was)
 
 
 @dataclass(frozen=True)

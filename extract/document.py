@@ -1,0 +1,159 @@
+"""``extract_document``: open a PDF once, run one engine over its pages."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .models import ExtractedDocument, PageInfo, PageTable
+from .settings import DEFAULT_SETTINGS, ExtractSettings
+
+ENGINES = ("pdfplumber", "camelot")
+
+
+class PdfOpenError(Exception):
+    """The file cannot be read as a PDF. ``kind`` is empty / not_pdf / encrypted / corrupt."""
+
+    KINDS = ("empty", "not_pdf", "encrypted", "corrupt")
+
+    def __init__(self, kind: str, message: str) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown PdfOpenError kind {kind!r}")
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
+def parse_pages(spec: str | Iterable[int] | None, page_count: int) -> list[int]:
+    """1-based page numbers from ``"3-5,8"`` or an iterable; out-of-range pages are an error."""
+    if spec is None:
+        return list(range(1, page_count + 1))
+    if isinstance(spec, str):
+        out: list[int] = []
+        for part in spec.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            m = re.fullmatch(r"(\d+)\s*(?:-\s*(\d*))?", part)
+            if not m:
+                raise ValueError(f"bad page range {part!r} (use e.g. 3-5,8)")
+            a = int(m.group(1))
+            b = a if m.group(2) is None else (int(m.group(2)) if m.group(2) else page_count)
+            out.extend(range(a, b + 1))
+    else:
+        out = [int(p) for p in spec]
+    bad = [p for p in out if not 1 <= p <= page_count]
+    if bad:
+        raise ValueError(f"pages {bad} out of range 1-{page_count}")
+    return sorted(dict.fromkeys(out))
+
+
+def preflight(path: Path) -> bytes:
+    """Read the file and classify why it cannot open, cheaply (header + pdfium), before parsing.
+
+    An owner-password-only PDF (printing/copying restrictions) opens normally; a
+    user password raises ``encrypted``.
+    """
+    data = path.read_bytes()
+    if not data.strip():
+        raise PdfOpenError("empty", f"{path.name} is empty ({len(data)} bytes)")
+    if b"%PDF-" not in data[:1024]:
+        raise PdfOpenError("not_pdf", f"{path.name} has no %PDF- header (starts with {data[:8]!r})")
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+        n = len(doc)
+        doc.close()
+    except pdfium.PdfiumError as e:
+        if getattr(e, "err_code", None) == 4 or "password" in str(e).lower():
+            raise PdfOpenError("encrypted", "a user password is required") from None
+        raise PdfOpenError("corrupt", f"{path.name}: {e}") from None
+    if n == 0:
+        raise PdfOpenError("corrupt", f"{path.name} has no pages")
+    return data
+
+
+def extract_document(
+    path: str | Path,
+    *,
+    engine: str = "pdfplumber",
+    pages: str | Iterable[int] | None = None,
+    settings: ExtractSettings | None = None,
+) -> ExtractedDocument:
+    """Tables (grids with spans, repaired text, captions) and page flags of one PDF.
+
+    ``pages`` are 1-based (``"3-5"`` or a list); ``engine`` is ``pdfplumber`` (own
+    ruling analysis) or ``camelot`` (lattice, stream for pages without rulings).
+    A page that fails is reported in ``PageInfo.error`` and ``warnings``; the other
+    pages are still extracted.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    settings = settings or DEFAULT_SETTINGS
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    data = preflight(path)
+    doc_id = hashlib.sha256(data).hexdigest()
+    import io
+
+    import pdfplumber
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as e:
+        kind = "encrypted" if "Password" in repr(e) else "corrupt"
+        msg = "a user password is required" if kind == "encrypted" else f"{path.name}: {e!r}"
+        raise PdfOpenError(kind, msg) from None
+    infos: list[PageInfo] = []
+    tables: list[PageTable] = []
+    warnings: list[str] = []
+    with pdf:
+        page_count = len(pdf.pages)
+        wanted = parse_pages(pages, page_count)
+        if engine == "pdfplumber":
+            from .page import extract_page
+
+            for pno in wanted:
+                page = pdf.pages[pno - 1]
+                try:
+                    res = extract_page(page, settings)
+                except Exception as e:  # one bad page must not abort the document
+                    infos.append(_error_page(page, e))
+                    warnings.append(f"page {pno}: extraction failed: {e!r}")
+                    continue
+                finally:
+                    page.close()
+                infos.append(res.info)
+                tables.extend(res.tables)
+                warnings.extend(res.warnings)
+        else:
+            from .camelot_engine import extract_pages_camelot
+
+            infos, tables, warnings = extract_pages_camelot(data, pdf, wanted, settings)
+    return ExtractedDocument(
+        source_path=str(path),
+        doc_id=doc_id,
+        page_count=page_count,
+        pages=tuple(infos),
+        tables=tuple(tables),
+        engine=engine,
+        warnings=tuple(warnings),
+    )
+
+
+def _error_page(page, exc: Exception) -> PageInfo:
+    return PageInfo(
+        page=page.page_number,
+        width=float(page.width),
+        height=float(page.height),
+        rotation=int(page.rotation or 0),
+        n_chars=0,
+        has_text_layer=False,
+        garbled=False,
+        error=repr(exc),
+    )

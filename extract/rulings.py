@@ -1,0 +1,298 @@
+"""From a page's drawing objects to ruled table grids with row/column spans.
+
+Chain of small pure functions (as in pdfplumber's table finder):
+``page_segments → merge_segments → group_segments → grid_from_group → slot_spans``.
+Coordinates are pdfplumber's (top-left origin, after /Rotate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .settings import ExtractSettings
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An axis-aligned ruling. For 'h': pos = y, a..b = x range; for 'v': pos = x, a..b = y range."""
+
+    orient: str  # "h" or "v"
+    pos: float
+    a: float
+    b: float
+    synthetic: bool = False
+
+    @property
+    def length(self) -> float:
+        return self.b - self.a
+
+
+def _is_light(color) -> bool:
+    """White or nearly white paint (cell backgrounds), which is not a ruling."""
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        vals = [float(color)]
+    else:
+        try:
+            vals = [float(v) for v in color]
+        except (TypeError, ValueError):
+            return False
+    if not vals:
+        return False
+    if len(vals) == 4:  # CMYK: light when all inks are ~0
+        return all(v <= 0.1 for v in vals)
+    return all(v >= 0.9 for v in vals)
+
+
+def _visible(obj: dict) -> bool:
+    """Painted in a visible colour by its fill or its stroke."""
+    if obj.get("stroke") and not _is_light(obj.get("stroking_color")):
+        return True
+    if obj.get("fill") and not _is_light(obj.get("non_stroking_color")):
+        return True
+    return False
+
+
+def object_segments(obj: dict, max_thickness: float) -> list[Segment]:
+    """Rulings drawn by one line/rect/curve object.
+
+    A thin painted box (filled rect/curve, the Excel/WPS way) is one ruling along its
+    centre; a stroked larger box contributes its four sides; white boxes (cell
+    backgrounds) contribute nothing.
+    """
+    x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+    w, h = x1 - x0, bottom - top
+    kind = obj.get("object_type")
+    if kind == "line":
+        if _is_light(obj.get("stroking_color")) and obj.get("stroke", True):
+            return []
+        pts = obj.get("pts") or []
+        if h <= max_thickness and w > h:
+            return [Segment("h", (top + bottom) / 2, x0, x1)]
+        if w <= max_thickness and h > w:
+            return [Segment("v", (x0 + x1) / 2, top, bottom)]
+        return _polyline_segments(pts, max_thickness)
+    if not _visible(obj):
+        return []
+    if h <= max_thickness and w > h:
+        return [Segment("h", (top + bottom) / 2, x0, x1)]
+    if w <= max_thickness and h > w:
+        return [Segment("v", (x0 + x1) / 2, top, bottom)]
+    if obj.get("stroke") and not _is_light(obj.get("stroking_color")):
+        if kind == "curve":
+            return _polyline_segments(obj.get("pts") or [], max_thickness)
+        return [
+            Segment("h", top, x0, x1),
+            Segment("h", bottom, x0, x1),
+            Segment("v", x0, top, bottom),
+            Segment("v", x1, top, bottom),
+        ]
+    return []
+
+
+def _polyline_segments(pts: Sequence, tol: float) -> list[Segment]:
+    out: list[Segment] = []
+    for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+        if abs(ay - by) <= tol and abs(ax - bx) > tol:
+            out.append(Segment("h", (ay + by) / 2, min(ax, bx), max(ax, bx)))
+        elif abs(ax - bx) <= tol and abs(ay - by) > tol:
+            out.append(Segment("v", (ax + bx) / 2, min(ay, by), max(ay, by)))
+    return out
+
+
+def page_segments(objects: Iterable[dict], settings: ExtractSettings) -> list[Segment]:
+    segs: list[Segment] = []
+    for obj in objects:
+        segs.extend(object_segments(obj, settings.max_ruling_thickness))
+    return [s for s in segs if s.length > 1.0]
+
+
+def cluster_positions(values: Sequence[float], tol: float) -> list[list[float]]:
+    """Single-linkage clusters of sorted 1-D positions (gap <= tol joins)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return out
+
+
+def merge_segments(segs: Sequence[Segment], settings: ExtractSettings) -> list[Segment]:
+    """Snap near-collinear rulings to one position and join touching pieces.
+
+    A thin double line, the four sides of adjacent bordered boxes and a ruling
+    drawn 1 pt off all become one ruling here, so they cannot create phantom
+    rows or columns.
+    """
+    out: list[Segment] = []
+    for orient in ("h", "v"):
+        group = sorted((s for s in segs if s.orient == orient), key=lambda s: s.pos)
+        clusters: list[list[Segment]] = []
+        for s in group:
+            if clusters and s.pos - clusters[-1][-1].pos <= settings.snap_tolerance:
+                clusters[-1].append(s)
+            else:
+                clusters.append([s])
+        for cl in clusters:
+            # length-weighted mean position
+            tot = sum(max(s.length, 0.1) for s in cl)
+            pos = sum(s.pos * max(s.length, 0.1) for s in cl) / tot
+            ivs = sorted((s.a, s.b, s.synthetic) for s in cl)
+            cur_a, cur_b, cur_syn = ivs[0]
+            for a, b, syn in ivs[1:]:
+                if a <= cur_b + settings.join_tolerance:
+                    cur_b = max(cur_b, b)
+                    cur_syn = cur_syn and syn
+                else:
+                    out.append(Segment(orient, pos, cur_a, cur_b, cur_syn))
+                    cur_a, cur_b, cur_syn = a, b, syn
+            out.append(Segment(orient, pos, cur_a, cur_b, cur_syn))
+    return out
+
+
+def _touch(h: Segment, v: Segment, tol: float) -> bool:
+    return h.a - tol <= v.pos <= h.b + tol and v.a - tol <= h.pos <= v.b + tol
+
+
+def group_segments(segs: Sequence[Segment], settings: ExtractSettings) -> list[list[Segment]]:
+    """Connected components of touching rulings: one component = one table frame."""
+    hs = [s for s in segs if s.orient == "h"]
+    vs = [s for s in segs if s.orient == "v"]
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tol = settings.intersection_tolerance
+    vs_sorted = sorted(range(len(vs)), key=lambda j: vs[j].pos)
+    vpos = [vs[j].pos for j in vs_sorted]
+    import bisect
+
+    for i, h in enumerate(hs):
+        lo = bisect.bisect_left(vpos, h.a - tol)
+        hi = bisect.bisect_right(vpos, h.b + tol)
+        for k in range(lo, hi):
+            j = vs_sorted[k]
+            if _touch(h, vs[j], tol):
+                ri, rj = find(i), find(len(hs) + j)
+                if ri != rj:
+                    parent[ri] = rj
+    comps: dict[int, list[Segment]] = {}
+    for i, s in enumerate(hs + vs):
+        comps.setdefault(find(i), []).append(s)
+    return list(comps.values())
+
+
+@dataclass
+class RawGrid:
+    """A ruled frame's grid before text: edges plus which slot borders are ruled."""
+
+    row_edges: list[float]
+    col_edges: list[float]
+    hsegs: list[Segment]  # merged horizontal rulings of the frame
+    vsegs: list[Segment]
+    open_bottom: bool = False
+    open_top: bool = False
+    synthetic_rows: list[float] = field(default_factory=list)
+
+
+def grid_from_group(group: Sequence[Segment], settings: ExtractSettings) -> RawGrid | None:
+    """Row/col edges of one frame; closes frames cut by a page break or open at the sides.
+
+    - verticals running past the last horizontal ruling (no bottom border, the table
+      continues on the next page) get a synthetic bottom edge where they end;
+    - same at the top for a continuation page without a top border;
+    - horizontals reaching beyond the outermost verticals (tables without side
+      borders) get synthetic left/right edges where they end.
+    """
+    hs = [s for s in group if s.orient == "h"]
+    vs = [s for s in group if s.orient == "v"]
+    if not hs or not vs or len(hs) + len(vs) < 4:
+        return None
+    tol = settings.snap_tolerance
+    rows = [sum(c) / len(c) for c in cluster_positions([s.pos for s in hs], tol)]
+    cols = [sum(c) / len(c) for c in cluster_positions([s.pos for s in vs], tol)]
+    v_top = min(s.a for s in vs)
+    v_bot = max(s.b for s in vs)
+    h_left = min(s.a for s in hs)
+    h_right = max(s.b for s in hs)
+    hsegs, vsegs = list(hs), list(vs)
+    open_bottom = open_top = False
+    if v_bot - rows[-1] > settings.min_open_extent:
+        rows.append(v_bot)
+        open_bottom = True
+        hsegs.append(Segment("h", v_bot, h_left, h_right, synthetic=True))
+    if rows[0] - v_top > settings.min_open_extent:
+        rows.insert(0, v_top)
+        open_top = True
+        hsegs.append(Segment("h", v_top, h_left, h_right, synthetic=True))
+    if cols[0] - h_left > settings.min_open_extent:
+        cols.insert(0, h_left)
+        vsegs.append(Segment("v", h_left, rows[0], rows[-1], synthetic=True))
+    if h_right - cols[-1] > settings.min_open_extent:
+        cols.append(h_right)
+        vsegs.append(Segment("v", h_right, rows[0], rows[-1], synthetic=True))
+    if len(rows) < 2 or len(cols) < 2:
+        return None
+    return RawGrid(rows, cols, hsegs, vsegs, open_bottom, open_top)
+
+
+def _coverage(segs: Sequence[Segment], pos: float, a: float, b: float, tol: float) -> float:
+    """Share of the interval a..b at ``pos`` covered by rulings."""
+    if b <= a:
+        return 1.0
+    ivs = sorted((max(s.a, a), min(s.b, b)) for s in segs if abs(s.pos - pos) <= tol and s.b > a and s.a < b)
+    covered = 0.0
+    cur_a = cur_b = None
+    for x, y in ivs:
+        if cur_b is None or x > cur_b:
+            if cur_b is not None:
+                covered += cur_b - cur_a
+            cur_a, cur_b = x, y
+        else:
+            cur_b = max(cur_b, y)
+    if cur_b is not None:
+        covered += cur_b - cur_a
+    return covered / (b - a)
+
+
+def slot_spans(grid: RawGrid, settings: ExtractSettings) -> list[tuple[int, int, int, int]]:
+    """Cells as (row, col, row_span, col_span): slots with no ruling between them merge.
+
+    Greedy rectangles in row-major order: extend right while the vertical border is
+    missing, then down while the horizontal border under the whole width is missing.
+    """
+    R, C = len(grid.row_edges) - 1, len(grid.col_edges) - 1
+    tol = settings.snap_tolerance
+    re_, ce = grid.row_edges, grid.col_edges
+    mc = settings.min_coverage
+    vbord = [[_coverage(grid.vsegs, ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
+    hbord = [[_coverage(grid.hsegs, re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
+    taken = [[False] * C for _ in range(R)]
+    cells: list[tuple[int, int, int, int]] = []
+    for r in range(R):
+        for c in range(C):
+            if taken[r][c]:
+                continue
+            cs = 1
+            while c + cs < C and not vbord[r][c + cs - 1] and not taken[r][c + cs]:
+                cs += 1
+            rs = 1
+            while (
+                r + rs < R
+                and not any(hbord[r + rs - 1][k] for k in range(c, c + cs))
+                and not any(taken[r + rs][k] for k in range(c, c + cs))
+                and not any(vbord[r + rs][k] for k in range(c, c + cs - 1))
+            ):
+                rs += 1
+            for rr in range(r, r + rs):
+                for cc in range(c, c + cs):
+                    taken[rr][cc] = True
+            cells.append((r, c, rs, cs))
+    return cells

@@ -1,0 +1,52 @@
+"""Typed knobs of the extract stage, validated in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Tolerances in PDF points unless stated otherwise.
+
+    The defaults were tuned on the real corpus (Excel/WPS/Word exports with rulings
+    drawn as lines, thin filled rects or thin filled curves).
+    """
+
+    # --- rulings
+    max_ruling_thickness: float = 3.0  # a filled rect/curve thinner than this is a ruling
+    snap_tolerance: float = 3.0  # rulings closer than this merge (double lines, misalignment)
+    join_tolerance: float = 3.0  # collinear segments with a gap below this are one segment
+    intersection_tolerance: float = 3.0  # how far a ruling may miss another and still touch it
+    min_coverage: float = 0.6  # share of a slot boundary a ruling must cover to separate slots
+    min_open_extent: float = 6.0  # verticals running this far past the last ruling = open bottom
+    # --- rows without rulings inside a ruled frame (tables ruled only around blocks)
+    split_unruled_bands: bool = True
+    # --- chars / text
+    dedupe_tolerance: float = 1.0  # same glyph drawn within this distance = fake bold
+    line_overlap: float = 0.5  # share of the smaller char height two chars must share to be on one line
+    word_gap_ratio: float = 0.25  # a gap wider than this × font size is a space
+    line_split_gap_ratio: float = 3.0  # outside tables: a gap this × size wide splits a line
+    # --- garbled text layers
+    garbled_min_chars: int = 20
+    garbled_bad_ratio: float = 0.05  # (cid:NN) / private use / U+FFFD share that marks a page garbled
+    # --- unruled (text-aligned) tables
+    detect_unruled: bool = True
+    unruled_min_rows: int = 4
+    unruled_min_numeric_cols: int = 2
+    unruled_min_cols: int = 3
+    unruled_align_tolerance: float = 4.0
+    # --- captions
+    caption_max_gap: float = 80.0  # lines further than this above a table are not its caption
+
+    def __post_init__(self) -> None:
+        for name in ("snap_tolerance", "join_tolerance", "intersection_tolerance", "dedupe_tolerance"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if not 0 < self.min_coverage <= 1:
+            raise ValueError("min_coverage must be in (0, 1]")
+        if self.unruled_min_rows < 2 or self.unruled_min_cols < 2:
+            raise ValueError("unruled tables need at least 2 rows and 2 columns")
+
+
+DEFAULT_SETTINGS = ExtractSettings()

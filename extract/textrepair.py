@@ -1,0 +1,223 @@
+"""Repairing the text layer of budget PDFs: fake bold, CJK spacing, wraps, garbage.
+
+All functions are pure and work on pdfplumber char dicts (keys ``text``, ``x0``,
+``x1``, ``top``, ``bottom``, ``size``), so they can be tested without a PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Char = dict  # a pdfplumber char dict
+
+_CID = re.compile(r"\(cid:\d+\)")
+_WS = re.compile(r"[ \t\u00a0\u3000]+")
+
+
+def is_cjk(ch: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms: no spaces around them."""
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF  # unified ideographs
+        or 0x3400 <= o <= 0x4DBF  # ext A
+        or 0x3000 < o <= 0x303F  # CJK punctuation (not the ideographic space)
+        or 0xFF01 <= o <= 0xFF60  # full-width forms
+        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
+        or 0x2E80 <= o <= 0x2FDF  # radicals
+        or o in (0x201C, 0x201D, 0x2018, 0x2019, 0x2014, 0x2026, 0x00B7)  # “”‘’—…·
+    )
+
+
+def is_bad_glyph(text: str) -> bool:
+    """A glyph that did not map to Unicode: (cid:NN), private use area, U+FFFD."""
+    if text.startswith("(cid:"):
+        return True
+    return any(0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd" for c in text)
+
+
+def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
+    """Drop fake-bold duplicates: the same glyph painted again within ``tolerance`` pt.
+
+    Word/WPS "bold" for fonts without a bold face draws every glyph two or three
+    times with a sub-point offset; keeping them gives `收收入入`.
+    """
+    if tolerance <= 0:
+        return list(chars)
+    cell = max(tolerance, 0.01)
+    seen: dict[tuple[str, int, int], list[Char]] = {}
+    out: list[Char] = []
+    for ch in chars:
+        t = ch["text"]
+        if t.isspace():
+            out.append(ch)
+            continue
+        kx, ky = int(ch["x0"] // cell), int(ch["top"] // cell)
+        dup = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for other in seen.get((t, kx + dx, ky + dy), ()):
+                    tol = min(tolerance, 0.3 * max(ch["x1"] - ch["x0"], 0.1))
+                    if abs(other["x0"] - ch["x0"]) <= tol and abs(other["top"] - ch["top"]) <= tol:
+                        dup = True
+                        break
+                if dup:
+                    break
+            if dup:
+                break
+        if not dup:
+            seen.setdefault((t, kx, ky), []).append(ch)
+            out.append(ch)
+    return out
+
+
+def cluster_lines(chars: Iterable[Char], overlap: float = 0.5) -> list[list[Char]]:
+    """Group chars into visual lines (vertical overlap), each sorted left to right.
+
+    Lines are returned top to bottom. A char joins the line it overlaps by at least
+    ``overlap`` of the smaller height; this keeps superscript footnote marks and
+    slightly lowered digits (mixed fonts) on their line.
+    """
+    items = sorted((c for c in chars), key=lambda c: (c["top"], c["x0"]))
+    lines: list[list[Char]] = []
+    bands: list[list[float]] = []  # [top, bottom] per line
+    for ch in items:
+        top, bottom = ch["top"], ch["bottom"]
+        h = max(bottom - top, 0.1)
+        placed = False
+        # the char can only belong to one of the last few lines (sorted by top)
+        for i in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
+            bt, bb = bands[i]
+            inter = min(bb, bottom) - max(bt, top)
+            if inter >= overlap * min(h, bb - bt):
+                lines[i].append(ch)
+                bands[i] = [min(bt, top), max(bb, bottom)]
+                placed = True
+                break
+        if not placed:
+            lines.append([ch])
+            bands.append([top, bottom])
+    for ln in lines:
+        ln.sort(key=lambda c: c["x0"])
+    order = sorted(range(len(lines)), key=lambda i: bands[i][0])
+    return [lines[i] for i in order]
+
+
+def line_text(chars: Sequence[Char], gap_ratio: float = 0.25) -> str:
+    """Text of one visual line: spaces where glyphs are far apart, then CJK spacing repaired."""
+    parts: list[str] = []
+    prev: Char | None = None
+    for ch in chars:
+        if prev is not None:
+            size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
+            if ch["x0"] - prev["x1"] > gap_ratio * size:
+                parts.append(" ")
+        parts.append(ch["text"])
+        prev = ch
+    return fix_spacing("".join(parts))
+
+
+def fix_spacing(text: str) -> str:
+    """NFC, collapse whitespace, and remove spaces that touch CJK on both sides.
+
+    `社会效益指 标` → `社会效益指标`, `项  目` → `项目`; `1. 一般公共预算` and
+    `Times New Roman` keep their spaces.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _WS.sub(" ", text).strip()
+    if " " not in text:
+        return text
+    out: list[str] = []
+    n = len(text)
+    for i, c in enumerate(text):
+        if c == " " and 0 < i < n - 1 and is_cjk(text[i - 1]) and is_cjk(text[i + 1]):
+            continue
+        out.append(c)
+    return "".join(out)
+
+
+def join_wrapped(lines: Sequence[str]) -> str:
+    """Join a cell's wrapped lines in reading order.
+
+    CJK (or any non-Latin boundary) joins with nothing — a wrapped Chinese word has
+    no separator; two Latin words/numbers join with one space.
+    """
+    out = ""
+    for ln in lines:
+        ln = ln.strip()
+        if not ln:
+            continue
+        if not out:
+            out = ln
+            continue
+        a, b = out[-1], ln[0]
+        if a.isascii() and b.isascii() and a.isalpha() and b.isalnum():
+            out += " " + ln
+        else:
+            out += ln
+    return fix_spacing(out)
+
+
+def chars_to_text(chars: Sequence[Char], *, overlap: float = 0.5, gap_ratio: float = 0.25) -> str:
+    """Repaired text of the chars of one cell: lines top to bottom, wraps joined."""
+    if not chars:
+        return ""
+    return join_wrapped([line_text(ln, gap_ratio) for ln in cluster_lines(chars, overlap)])
+
+
+@dataclass(frozen=True)
+class GarbleReport:
+    """Why a page's text layer is (not) usable."""
+
+    n_chars: int
+    bad: int  # (cid:NN), private use, U+FFFD
+    ideographs: int
+    latin_letters: int
+    cjk_punct: int
+
+    @property
+    def garbled(self) -> bool:
+        return garbled_verdict(self)
+
+
+def garble_report(chars: Sequence[Char]) -> GarbleReport:
+    n = bad = ideo = latin = punct = 0
+    for ch in chars:
+        t = ch["text"]
+        if t.isspace():
+            continue
+        n += 1
+        if is_bad_glyph(t):
+            bad += 1
+            continue
+        c = t[0]
+        o = ord(c)
+        if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+            ideo += 1
+        elif c.isascii() and c.isalpha():
+            latin += 1
+        elif 0x3001 <= o <= 0x303F or 0xFF01 <= o <= 0xFF0F or 0xFF1A <= o <= 0xFF20:
+            punct += 1
+    return GarbleReport(n, bad, ideo, latin, punct)
+
+
+def garbled_verdict(r: GarbleReport, *, min_chars: int = 20, bad_ratio: float = 0.05) -> bool:
+    """Is the page's text layer unusable?
+
+    Two signatures: many unmapped glyphs; or Chinese punctuation (，、。) between runs
+    of Latin letters and almost no ideographs — a font whose ToUnicode map points
+    hanzi at ASCII (the Huai'an report reads `NOPQR67ST ５UV，jddklm、`).
+    """
+    if r.n_chars < min_chars:
+        return r.bad > 0 and r.bad >= r.n_chars / 2
+    if r.bad / r.n_chars >= bad_ratio:
+        return True
+    if r.cjk_punct >= 3 and r.latin_letters > 4 * max(r.ideographs, 1) and r.ideographs < 0.2 * r.n_chars:
+        return True
+    return False
+
+
+def has_bad_text(text: str) -> bool:
+    return bool(_CID.search(text)) or any(is_bad_glyph(c) for c in text)

@@ -1,0 +1,106 @@
+"""Text-aligned (unruled) tables: columns of numbers with no rulings at all.
+
+Limitations: only blocks of consecutive lines that each have at least
+``unruled_min_cols`` separated chunks and ``unruled_min_numeric_cols`` numbers, and
+whose numbers share right edges, are taken; headers above such a block stay in
+the captions/lines; no spans are inferred. Prose never qualifies because justified
+prose lines have no wide gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .models import BBox, GridCell, PageTable
+from .settings import ExtractSettings
+from .textrepair import Char, cluster_lines, line_text
+
+
+def _chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
+    from .page import split_chunks
+
+    return split_chunks(line, gap)
+
+
+def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: float) -> int:
+    """How many right-edge positions of numbers are shared by most rows."""
+    from .rulings import cluster_positions
+
+    xs = [x1 for row in rows for (_, x1, _, num) in row if num]
+    support = 0
+    for cl in cluster_positions(xs, tol):
+        if len(cl) >= 0.6 * len(rows) and max(cl) - min(cl) <= 3 * tol:
+            support += 1
+    return support
+
+
+def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSettings) -> list[PageTable]:
+    from .page import is_numeric
+
+    lines = cluster_lines(chars, settings.line_overlap)
+    infos: list[tuple[list[Char], list[tuple[float, float, str, bool]]]] = []
+    for ln in lines:
+        chunks = _chunks(ln, 1.0)
+        row = []
+        for ch in chunks:
+            t = line_text(ch, settings.word_gap_ratio)
+            row.append((ch[0]["x0"], ch[-1]["x1"], t, is_numeric(t)))
+        infos.append((ln, row))
+    cand = [len(r) >= settings.unruled_min_cols and sum(n for *_, n in r) >= settings.unruled_min_numeric_cols for _, r in infos]
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(infos):
+        if not cand[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(infos) and cand[j + 1]:
+            j += 1
+        if j - i + 1 >= settings.unruled_min_rows:
+            runs.append((i, j))
+        i = j + 1
+    tables: list[PageTable] = []
+    for i, j in runs:
+        rows = [infos[k][1] for k in range(i, j + 1)]
+        if _aligned_columns(rows, settings.unruled_align_tolerance) < settings.unruled_min_numeric_cols:
+            continue
+        # column bands: union of chunk x-intervals
+        ivs = sorted((a, b) for row in rows for (a, b, _, _) in row)
+        bands: list[list[float]] = []
+        for a, b in ivs:
+            if bands and a <= bands[-1][1] + 1.0:
+                bands[-1][1] = max(bands[-1][1], b)
+            else:
+                bands.append([a, b])
+        if len(bands) < settings.unruled_min_cols:
+            continue
+        col_edges = [bands[0][0] - 1.0] + [(bands[k][1] + bands[k + 1][0]) / 2 for k in range(len(bands) - 1)] + [bands[-1][1] + 1.0]
+        lns = [infos[k][0] for k in range(i, j + 1)]
+        tops = [min(c["top"] for c in ln) for ln in lns]
+        bots = [max(c["bottom"] for c in ln) for ln in lns]
+        row_edges = [tops[0] - 1.0] + [(bots[k] + tops[k + 1]) / 2 for k in range(len(lns) - 1)] + [bots[-1] + 1.0]
+        cells: list[GridCell] = []
+        for r, row in enumerate(rows):
+            texts = [""] * len(bands)
+            for a, b, t, _ in row:
+                mid = (a + b) / 2
+                for c in range(len(bands)):
+                    if col_edges[c] <= mid < col_edges[c + 1]:
+                        texts[c] = (texts[c] + " " + t).strip() if texts[c] else t
+                        break
+            for c, t in enumerate(texts):
+                cells.append(GridCell(r, c, 1, 1, BBox(col_edges[c], row_edges[r], col_edges[c + 1], row_edges[r + 1]), t))
+        tables.append(
+            PageTable(
+                page=page_no,
+                index_on_page=len(tables),
+                bbox=BBox(col_edges[0], row_edges[0], col_edges[-1], row_edges[-1]),
+                n_rows=len(rows),
+                n_cols=len(bands),
+                cells=tuple(cells),
+                row_edges=tuple(row_edges),
+                col_edges=tuple(col_edges),
+                ruled=False,
+            )
+        )
+    return tables

@@ -1,0 +1,86 @@
+"""Text repair quirks seen in the real corpus and the seed (fake bold, CJK spaces, wraps, garbage)."""
+
+from __future__ import annotations
+
+from budgetpdf.extract.textrepair import (
+    chars_to_text,
+    dedupe_chars,
+    fix_spacing,
+    garble_report,
+    join_wrapped,
+)
+
+
+def ch(text: str, x0: float, top: float, size: float = 10.0, w: float | None = None) -> dict:
+    w = size if w is None else w
+    return {"text": text, "x0": x0, "x1": x0 + w, "top": top, "bottom": top + size, "size": size}
+
+
+def row(text: str, x0: float, top: float, size: float = 10.0, w: float | None = None) -> list[dict]:
+    w = size if w is None else w
+    return [ch(c, x0 + i * w, top, size, w) for i, c in enumerate(text)]
+
+
+def test_fake_bold_duplicate_glyphs_are_dropped():
+    # WPS "bold" for SimSun: every glyph of 收入合计 painted twice 0.3 pt apart
+    chars = []
+    for c in row("收入合计", 100, 50):
+        chars += [c, {**c, "x0": c["x0"] + 0.3, "x1": c["x1"] + 0.3}]
+    assert chars_to_text(dedupe_chars(chars)) == "收入合计"
+
+
+def test_repeated_digit_in_tiny_font_is_not_fake_bold():
+    # Henan p27 prints 34,644,033 at 2 pt: the two 4s are 1 pt apart and both real
+    chars = row("34,644,033", 286.3, 95.5, size=2.03, w=0.99)
+    assert chars_to_text(dedupe_chars(chars)) == "34,644,033"
+
+
+def test_space_inside_cjk_word_is_removed():
+    assert fix_spacing("社会效益指 标") == "社会效益指标"
+    assert fix_spacing("项  目") == "项目"  # Henan header, letter-spaced
+    assert fix_spacing("合\u3000计") == "合计"
+
+
+def test_spaces_between_latin_words_and_numbers_are_kept():
+    assert fix_spacing("Times  New Roman") == "Times New Roman"
+    assert fix_spacing("1. 一般公共预算资金") == "1. 一般公共预算资金"
+    assert fix_spacing("2019 年度") == "2019 年度"
+
+
+def test_gap_between_cjk_glyphs_does_not_become_a_space():
+    # 项 目 drawn with a wide gap (header letter-spacing)
+    chars = [ch("项", 100, 10), ch("目", 130, 10)]
+    assert chars_to_text(chars) == "项目"
+
+
+def test_wrapped_cjk_cell_joins_without_separator():
+    # Dongguan p40: 其他党委办公厅（室）及相关机构事务支 / 出
+    assert join_wrapped(["其他党委办公厅（室）及相关机构事务支", "出"]) == "其他党委办公厅（室）及相关机构事务支出"
+    chars = row("十七、自然资源海洋气象等", 100, 10) + row("支出", 100, 22)
+    assert chars_to_text(chars) == "十七、自然资源海洋气象等支出"
+
+
+def test_wrapped_latin_words_join_with_a_space():
+    assert join_wrapped(["General public", "services"]) == "General public services"
+
+
+def test_wrapped_lines_are_read_top_to_bottom_whatever_the_char_order():
+    chars = row("支出", 100, 22) + row("一般公共服务", 100, 10)
+    assert chars_to_text(chars) == "一般公共服务支出"
+
+
+def test_huaian_mis_mapped_font_is_garbled():
+    # Huai'an 2026 report p2 as pdfplumber reads it: ASCII where hanzi should be
+    text = "NOPQR67ST５UV，jddklm、d5nop，aOPQR67qI９２UV。&rk、stuvwxy、z{|y"
+    rep = garble_report([ch(c, i * 10, 0) for i, c in enumerate(text)])
+    assert rep.garbled
+
+
+def test_unmapped_cid_glyphs_are_garbled():
+    chars = [ch("(cid:127)", i * 10, 0) for i in range(10)] + row("一般公共预算收入", 0, 20) * 2
+    assert garble_report(chars).garbled
+
+
+def test_ordinary_budget_text_is_not_garbled():
+    chars = row("2025年部门财务收支预算总表编制部门：上海市普陀区商务委员会", 0, 0)
+    assert not garble_report(chars).garbled
