@@ -17,11 +17,12 @@ class PdfOpenError(Exception):
     """The file cannot be read as a PDF. ``kind`` is empty / not_pdf / encrypted / corrupt."""
 
     KINDS = ("empty", "not_pdf", "encrypted", "corrupt")
+    LABELS = {"empty": "empty", "not_pdf": "not a PDF", "encrypted": "encrypted", "corrupt": "corrupt"}
 
     def __init__(self, kind: str, message: str) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"unknown PdfOpenError kind {kind!r}")
-        super().__init__(f"{kind}: {message}")
+        super().__init__(f"{self.LABELS[kind]}: {message}")
         self.kind = kind
         self.message = message
 
@@ -70,6 +71,8 @@ def preflight(path: Path) -> bytes:
     except pdfium.PdfiumError as e:
         if getattr(e, "err_code", None) == 4 or "password" in str(e).lower():
             raise PdfOpenError("encrypted", "a user password is required") from None
+        if b"%%EOF" not in data[-2048:]:
+            raise PdfOpenError("corrupt", f"{path.name} is truncated (no %%EOF at its end) and cannot be parsed ({e})") from None
         raise PdfOpenError("corrupt", f"{path.name}: {e}") from None
     if n == 0:
         raise PdfOpenError("corrupt", f"{path.name} has no pages")

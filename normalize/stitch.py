@@ -22,12 +22,10 @@ from .values import is_amount_text
 CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
 CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
 COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z])$")
+ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|其中[:：])|(合计|总计|小计)$")
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
-TOTAL_LABEL = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
 TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
 
-# Columns whose cells are merged down over many rows and may run over a page break.
-CARRY_ROLES = ("unit_code", "name", "funds", "goal", "level1", "level2")
 # Columns that identify a row: a row at the top of a page with all of these blank
 # continues the row cut at the bottom of the previous page.
 KEY_ROLES = {"code_lei", "code_kuan", "code_xiang", "code", "amount", "level3", "target_raw", "value_type",
@@ -145,7 +143,8 @@ def _looks_like_body(pt: PageTable, row: int) -> bool:
         t = squash(c.text)
         if not t:
             continue
-        if is_amount_text(t) and not t.isdigit() or CODE_LIKE.match(t) or TOTAL_LABEL.search(t):
+        # a header prints 合计/总计 as column names, so only numbers and codes mark a body row
+        if is_amount_text(t) and not t.isdigit() or CODE_LIKE.match(t):
             return True
     return False
 
@@ -324,6 +323,8 @@ def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: 
     for c in sorted(body, key=lambda c: (c.row, c.col)):
         if c.row == start and c.col in carried:
             y = carried[c.col]
+            if squash(c.text) and squash(c.text) != squash(y.text):
+                y.text = _join_text(y.text, c.text)  # the rest of a wrapped merged cell
             y.row_span += c.row_span - (1 if fragment else 0)
             y.last_page = pt.page
             continue
@@ -350,35 +351,77 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     known = any(r.role != "unknown" for r in roles)
     if not known:
         return prev_open and not texts.get(0)
-    keys_blank = all(not t for col, t in texts.items() if _role_of(roles, col) in KEY_ROLES)
-    if not keys_blank:
+    # An indicator row prints its 三级指标 and its short value cells; a cut row's rest
+    # lacks one or the other (whichever did not wrap). Elsewhere: codes and amounts.
+    if any(r.role == "level3" for r in roles):
+        key_sets = [{"level3"}, {"target_raw", "target_unit", "value_type", "remark"}]
+    else:
+        key_sets = [KEY_ROLES]
+    present = {_role_of(roles, col) for col in texts}
+    if not any(keys & present and all(not t for col, t in texts.items() if _role_of(roles, col) in keys)
+               for keys in key_sets):
         return False
-    only_levels = all(_role_of(roles, col) in ("level1", "level2", "name", "label") for col, t in texts.items() if t)
+    # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
+    if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in ("label", "name")):
+        return False
+    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
+    only_levels = all(_role_of(roles, col) in ("level1", "level2") for col, t in texts.items() if t)
     return prev_open or not only_levels
 
 
 def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
                    last_row: int) -> dict[int, LogicalCell]:
-    """Merged cells continuing over the break: blank or repeated text under the same cell.
+    """Merged cells continuing over the break, by column.
 
-    Left to right through the carry columns, a column carries only while every carry
-    column to its left did, so a new project at the top of a page starts new cells.
+    A merged cell continues on the next page blank, repeated, or with the rest of its
+    wrapped text. Whether the entity (unit or project) continues is told by 资金总额:
+    a new entity prints its own. 单位编码 merged over a whole unit continues blank under
+    a new project; 一级/二级指标 continue only blank or repeated, left to right.
     """
-    out: dict[int, LogicalCell] = {}
     by_col = {c.col: c for c in top}
+    role_col = {r.role: i for i, r in reversed(list(enumerate(roles)))}
+
+    def pair(role: str) -> tuple[GridCell | None, LogicalCell | None]:
+        col = role_col.get(role)
+        if col is None or col not in by_col:
+            return None, None
+        return by_col[col], _covering(cells, last_row, col)
+
+    x_funds, y_funds = pair("funds")
+    x_name, y_name = pair("name")
+    if x_funds is not None and y_funds is not None:
+        new_entity = bool(squash(x_funds.text)) and (
+            squash(x_funds.text) != squash(y_funds.text)
+            or (x_name is not None and y_name is not None and bool(squash(x_name.text))
+                and squash(x_name.text) != squash(y_name.text)))
+    else:
+        new_entity = x_name is not None and y_name is not None and bool(squash(x_name.text)) and \
+            squash(x_name.text) != squash(y_name.text)
+
+    out: dict[int, LogicalCell] = {}
+    levels_open = not new_entity
     for col, role in enumerate(roles):
         if col not in by_col:
             continue
-        y = _covering(cells, last_row, col)
-        merged_amount = role.role == "amount" and y is not None and y.row_span > 1
-        if role.role not in CARRY_ROLES and not merged_amount:
-            continue
-        x = by_col[col]
+        x, y = by_col[col], _covering(cells, last_row, col)
         if y is None or y.is_header or y.col != col or y.col_span != x.col_span or not squash(y.text):
-            break
-        if squash(x.text) and squash(x.text) != squash(y.text):
-            break
-        out[col] = y
+            if role.role in ("level1", "level2"):
+                levels_open = False
+            continue
+        blank_or_same = not squash(x.text) or squash(x.text) == squash(y.text)
+        if role.role == "unit_code":
+            if not squash(x.text) or (blank_or_same and not new_entity):
+                out[col] = y
+        elif role.role in ("name", "funds", "goal"):
+            if not new_entity:
+                out[col] = y
+        elif role.role in ("level1", "level2"):
+            if levels_open and blank_or_same:
+                out[col] = y
+            else:
+                levels_open = False
+        elif role.role == "amount" and y.row_span > 1 and not new_entity and blank_or_same:
+            out[col] = y  # a unit's money merged down (部门整体支出绩效目标表)
     return out
 
 
