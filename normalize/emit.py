@@ -198,8 +198,8 @@ def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget
             continue
         raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
         parsed = parse_target(raw, vtype)
-        row_cells = [c for c in grid[r] if c is not None and c.row <= r]
-        own = [c for c in grid[r] if c is not None and c.row == r] or row_cells
+        # the indicator's own cells: merged project/unit cells run over pages it does not reach
+        own = [c for c in grid[r] if c is not None and c.row == r and c.row_span == 1] or [at(r, "level3")]
         is_project_table = lt.table_type == "project_performance_targets"
         out.append(PerformanceTarget(
             doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type,

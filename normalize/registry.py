@@ -53,6 +53,7 @@ class Registry:
     table_types: tuple[TableTypeRule, ...]
     columns: tuple[ColumnRule, ...]
     sections: tuple[tuple[str, re.Pattern[str]], ...]
+    complete_level_label: re.Pattern[str] | None = None
 
     def classify_title(self, title: str | None) -> str:
         """Canonical table type of a printed title, ``other`` if none matches."""
@@ -104,6 +105,8 @@ def load_registry(path: Path | None = None) -> Registry:
             for c in data.get("columns", [])
         ),
         sections=tuple((s["section"], re.compile(s["label"])) for s in data.get("sections", [])),
+        complete_level_label=re.compile(data["stitch"]["complete_level_label"])
+        if "complete_level_label" in data.get("stitch", {}) else None,
     )
 
 

@@ -26,6 +26,7 @@ ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.�
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
 TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
 
+SHORT_VALUE_ROLES = {"target_raw", "target_unit", "value_type", "remark"}
 # Columns that identify a row: a row at the top of a page with all of these blank
 # continues the row cut at the bottom of the previous page.
 KEY_ROLES = {"code_lei", "code_kuan", "code_xiang", "code", "amount", "level3", "target_raw", "value_type",
@@ -273,7 +274,8 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
         skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
         if skip:
             evidence.append(f"page {pt.page}: {skip} repeated header row(s) dropped")
-        next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom)
+        next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom,
+                                complete=registry.complete_level_label)
 
     captions = tuple(l.text for l in first.captions_above)
     return LogicalTable(
@@ -301,7 +303,8 @@ def _covering(cells: list[LogicalCell], row: int, col: int) -> LogicalCell | Non
 
 
 def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int, roles: Sequence[ColumnRole],
-                 evidence: list[str], *, continuation: bool, prev_open: bool) -> int:
+                 evidence: list[str], *, continuation: bool, prev_open: bool,
+                 complete: re.Pattern[str] | None = None) -> int:
     """Append the body rows of one page table; returns the next free logical row."""
     if start >= pt.n_rows:
         return next_row
@@ -312,7 +315,7 @@ def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: 
     fragment = False
     carried: dict[int, LogicalCell] = {}
     if prev_body_exists:
-        fragment = _is_fragment(top, roles, prev_open)
+        fragment = _is_fragment(top, roles, prev_open, cells, last_row, complete)
         carried = _carried_cells(cells, top, roles, last_row)
         if fragment:
             evidence.append(f"page {pt.page}: row cut by the page break merged into row {last_row}")
@@ -343,7 +346,8 @@ def _role_of(roles: Sequence[ColumnRole], col: int) -> str:
     return roles[col].role if col < len(roles) else "unknown"
 
 
-def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open: bool) -> bool:
+def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open: bool,
+                 cells: list[LogicalCell], last_row: int, complete: re.Pattern[str] | None) -> bool:
     """The first body row of a continuation page continues a row cut at the break."""
     texts = {c.col: squash(c.text) for c in top}
     if not any(texts.values()):
@@ -353,20 +357,33 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
         return prev_open and not texts.get(0)
     # An indicator row prints its 三级指标 and its short value cells; a cut row's rest
     # lacks one or the other (whichever did not wrap). Elsewhere: codes and amounts.
-    if any(r.role == "level3" for r in roles):
-        key_sets = [{"level3"}, {"target_raw", "target_unit", "value_type", "remark"}]
-    else:
-        key_sets = [KEY_ROLES]
     present = {_role_of(roles, col) for col in texts}
-    if not any(keys & present and all(not t for col, t in texts.items() if _role_of(roles, col) in keys)
-               for keys in key_sets):
+    if "level3" in present:
+        short = [t for col, t in texts.items() if _role_of(roles, col) in SHORT_VALUE_ROLES]
+        level3_blank = not any(t for col, t in texts.items() if _role_of(roles, col) == "level3")
+        # single-line cells have nothing left to print below a cut; a real row prints most of them
+        if not (level3_blank or (len(short) >= 3 and sum(1 for t in short if t) <= 1)):
+            return False
+    elif not all(not t for col, t in texts.items() if _role_of(roles, col) in KEY_ROLES):
         return False
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
     if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in ("label", "name")):
         return False
-    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
+    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the
+    # cell open, or the label above is incomplete and this piece completes it (经济效益|指标)
     only_levels = all(_role_of(roles, col) in ("level1", "level2") for col, t in texts.items() if t)
-    return prev_open or not only_levels
+    if prev_open or not only_levels:
+        return True
+    if complete is None:
+        return False
+    for col, t in texts.items():
+        if not t:
+            continue
+        above = _covering(cells, last_row, col)
+        head = squash(above.text) if above is not None else ""
+        if not head or complete.search(head) or not complete.search(head + t):
+            return False
+    return True
 
 
 def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],

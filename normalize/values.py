@@ -12,10 +12,12 @@ from decimal import Decimal, InvalidOperation
 
 NONE_MARKS = {"", "-", "—", "－", "--", "——", "/", "／", "*", "无"}
 MONEY = re.compile(r"^[（(]?[-－−]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[)）]?$|^[（(]?[-－−]?\d+(?:\.\d+)?[)）]?$")
-NUMBER = re.compile(r"[-－−]?\d+(?:[,，]\d{3})*(?:\.\d+)?")
 OPERATORS = {"≥": ">=", ">=": ">=", "＞=": ">=", "≤": "<=", "<=": "<=", "＜=": "<=", "=": "=", "＝": "=",
              ">": ">", "＞": ">", "<": "<", "＜": "<"}
 OPERATOR = re.compile(r"≥|≤|>=|<=|＞=|＜=|=|＝|>|＞|<|＜")
+# the value is one number, with at most a short label/operator before it and a unit after it
+# (满意度≥95%, 49.05万, 4次); dates and sentences with numbers in them have no target number
+SINGLE_NUMBER = re.compile(r"^[^\d]{0,8}?(?P<num>[-－−]?\d+(?:[,，]\d{3})*(?:\.\d+)?)[^\d]{0,3}$")
 RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*[-－~～至—]\s*(\d+(?:\.\d+)?)\s*%?\s*\S*$")
 
 
@@ -58,6 +60,8 @@ def _dec(s: str) -> Decimal:
 def parse_target(raw: str | None, value_type: str | None) -> TargetValue:
     """指标值 + 指标值类型 → comparator and numbers, in SCHEMA.md's order of precedence.
 
+    ``target_value`` is set only when the value is a single number (``95%``, ``≥4次``).
+
     An operator printed in 指标值类型 or inside the value wins; else a range
     (``3-10``); else 定性/定量 from 指标值类型; else None.
     """
@@ -74,9 +78,9 @@ def parse_target(raw: str | None, value_type: str | None) -> TargetValue:
         if comparator is None:
             comparator = "range"
     else:
-        n = NUMBER.search(raw_s)
+        n = SINGLE_NUMBER.match(raw_s)
         if n:
-            value = _dec(n.group(0))
+            value = _dec(n.group("num"))
     if comparator is None:
         if "定性" in vt:
             comparator = "qualitative"

@@ -23,7 +23,12 @@ def li_key(li):
     return tuple(li[f] for f in LINE_ITEM_FIELDS) + (dec(li["amount"]),)
 def cell_key(c):
     return (c["table_id"], c["row_index"], c["col_index"], c["row_span"], c["col_span"], c["is_header"], squash(c["text"]) or "")
+def target_key(t):
+    return (t["table_id"],) + tuple(squash(t[f]) for f in TARGET_TEXT) + (
+        t["comparator"], dec(t["funds"]), dec(t["target_value"]), dec(t["target_low"]), dec(t["target_high"]),
+        t["weight"], t["page_start"], t["page_end"])
 for name, key, want, got in (
+    ("targets", target_key, truth["performance_targets"], [t.__dict__ for t in out.performance_targets]),
     ("cells", cell_key, [c for c in truth["cells"] if squash(c["text"]) or c["row_span"] > 1 or c["col_span"] > 1],
      [c.__dict__ for c in out.cells if squash(c.text) or c.row_span > 1 or c.col_span > 1]),
     ("line_items", li_key, truth["line_items"], [li.__dict__ for li in out.line_items]),

@@ -1,0 +1,51 @@
+"""Printed numbers to Decimals: cases taken from the seed document's cells."""
+
+from decimal import Decimal
+
+import pytest
+
+from budgetpdf.normalize.values import parse_amount, parse_target, parse_weight
+
+
+@pytest.mark.parametrize("text,value", [
+    ("9,266.22", Decimal("9266.22")),
+    ("0.00", Decimal("0.00")),  # a printed zero is a value
+    ("0", Decimal("0")),
+    ("21601733.00", Decimal("21601733.00")),
+    (" 1 ,519.74 ", Decimal("1519.74")),  # spaces the PDF put inside a number
+    ("(1.50)", Decimal("-1.50")),
+    ("-16.32", Decimal("-16.32")),
+])
+def test_money_cells_parse_exactly(text, value):
+    got = parse_amount(text)
+    assert got == value and isinstance(got, Decimal)
+    assert str(got) == str(value)  # the printed scale is kept
+
+
+@pytest.mark.parametrize("text", ["", None, "-", "—", "/", "合计", "一、本级财政拨款收入", "95%", "1,2,3"])
+def test_blanks_dashes_and_labels_are_no_amount(text):
+    assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize("raw,vtype,comparator,value,low,high", [
+    ("151.95", "≤", "<=", "151.95", None, None),
+    ("是", "定性", "qualitative", None, None, None),
+    ("95", ">", ">", "95", None, None),
+    ("满意度≥95%", "", ">=", "95", None, None),  # operator inside the value
+    ("49.05万", "≤", "<=", "49.05", None, None),  # unit inside the value
+    ("3-10", "定量", "range", None, "3", "10"),  # a range wins over 定量
+    ("4-6", "≥", ">=", None, "4", "6"),  # an operator wins over a range
+    ("2023年12月30日", "定性", "qualitative", None, None, None),  # a date is no target number
+    ("在2023年内完成", "", None, None, None, None),
+    ("100%", "=", "=", "100", None, None),
+    ("4次", "≥", ">=", "4", None, None),
+])
+def test_target_values_follow_schema_precedence(raw, vtype, comparator, value, low, high):
+    t = parse_target(raw, vtype)
+    dec = lambda s: None if s is None else Decimal(s)  # noqa: E731
+    assert (t.comparator, t.value, t.low, t.high) == (comparator, dec(value), dec(low), dec(high))
+
+
+@pytest.mark.parametrize("text,weight", [("20", 20.0), ("20分", 20.0), ("10 分", 10.0), ("", None), ("-", None)])
+def test_weight_from_remark(text, weight):
+    assert parse_weight(text) == weight
