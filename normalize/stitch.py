@@ -358,6 +358,8 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     # An indicator row prints its 三级指标 and its short value cells; a cut row's rest
     # lacks one or the other (whichever did not wrap). Elsewhere: codes and amounts.
     present = {_role_of(roles, col) for col in texts}
+    if _starts_new_entity(cells, top, roles, last_row):  # a cut row never starts a unit or project
+        return False
     if "level3" in present:
         short = [t for col, t in texts.items() if _role_of(roles, col) in SHORT_VALUE_ROLES]
         level3_blank = not any(t for col, t in texts.items() if _role_of(roles, col) == "level3")
@@ -386,6 +388,27 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     return True
 
 
+def _starts_new_entity(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
+                       last_row: int) -> bool:
+    """The top row of a page starts a new unit or project: it prints its own 资金总额
+    (a different figure, or the same figure under a different name)."""
+    by_col = {c.col: c for c in top}
+    role_col = {r.role: i for i, r in reversed(list(enumerate(roles)))}
+
+    def pair(role: str) -> tuple[str, str] | None:
+        col = role_col.get(role)
+        if col is None or col not in by_col:
+            return None
+        above = _covering(cells, last_row, col)
+        return squash(by_col[col].text), squash(above.text) if above is not None else ""
+
+    funds, name = pair("funds"), pair("name")
+    name_differs = name is not None and bool(name[0]) and name[0] != name[1]
+    if funds is not None:
+        return bool(funds[0]) and (funds[0] != funds[1] or name_differs)
+    return name_differs
+
+
 def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
                    last_row: int) -> dict[int, LogicalCell]:
     """Merged cells continuing over the break, by column.
@@ -396,25 +419,7 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
     a new project; 一级/二级指标 continue only blank or repeated, left to right.
     """
     by_col = {c.col: c for c in top}
-    role_col = {r.role: i for i, r in reversed(list(enumerate(roles)))}
-
-    def pair(role: str) -> tuple[GridCell | None, LogicalCell | None]:
-        col = role_col.get(role)
-        if col is None or col not in by_col:
-            return None, None
-        return by_col[col], _covering(cells, last_row, col)
-
-    x_funds, y_funds = pair("funds")
-    x_name, y_name = pair("name")
-    if x_funds is not None and y_funds is not None:
-        new_entity = bool(squash(x_funds.text)) and (
-            squash(x_funds.text) != squash(y_funds.text)
-            or (x_name is not None and y_name is not None and bool(squash(x_name.text))
-                and squash(x_name.text) != squash(y_name.text)))
-    else:
-        new_entity = x_name is not None and y_name is not None and bool(squash(x_name.text)) and \
-            squash(x_name.text) != squash(y_name.text)
-
+    new_entity = _starts_new_entity(cells, top, roles, last_row)
     out: dict[int, LogicalCell] = {}
     levels_open = not new_entity
     for col, role in enumerate(roles):
