@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .models import BBox, GridCell, PageInfo, PageTable, TextLine
-from .rulings import RawGrid, Segment, grid_from_group, group_segments, merge_segments, page_segments, slot_spans
+from .rulings import RawGrid, Segment, _coverage, grid_from_group, group_segments, merge_segments, page_segments, slot_spans
 from .settings import ExtractSettings
 from .textrepair import (
     Char,
@@ -72,11 +72,28 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
     two columns hold several lines and one of them several numbers; a label wrapped
     over two lines beside a vertically centred number leaves no gap and stays one
     row, and wrapped header labels (no numbers) are never split.
+
+    Only a band ruled across every column at its top and its bottom is such a
+    block. Where some column has no ruling at the band's top or bottom, that
+    column's cell is merged over several bands (单位编码, 整体绩效目标 of a
+    performance-target table) and the band is just one ruled row of its
+    neighbouring columns: splitting it would cut the merged cell where no ruling
+    crosses it, so such a band is left alone. Lines of one cell wrapped at the
+    same leading (a number wrapped as ``2528`` / ``.61``) are not rows either: a
+    column counts as numeric only when its numbers fall into different rows.
     """
     R, C = len(grid.row_edges) - 1, len(grid.col_edges) - 1
+    re_, ce = grid.row_edges, grid.col_edges
+    tol, mc = settings.snap_tolerance, settings.min_coverage
+
+    def ruled_across(y: float) -> bool:
+        return all(_coverage(grid.hsegs, y, ce[c], ce[c + 1], tol) >= mc for c in range(C))
+
     new_rows: list[float] = []
     new_segs: list[Segment] = []
     for r in range(R):
+        if not (ruled_across(re_[r]) and ruled_across(re_[r + 1])):
+            continue  # a cell of some column runs on past this band: not a block ruled around
         col_lines: dict[int, list[tuple[float, float, str]]] = {}
         for c in range(C):
             chs = slots.get((r, c))
@@ -93,16 +110,22 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
             continue
         # projection of all text lines of the band on y: every free gap is a row border
         ivs = sorted((t, b) for ls in col_lines.values() for t, b, _ in ls)
-        cur_t, cur_b = ivs[0]
+        cuts: list[float] = []
+        cur_b = ivs[0][1]
         for t, b in ivs[1:]:
             if t > cur_b + 0.3:
-                y = (cur_b + t) / 2
-                new_rows.append(y)
-                for c in range(C):
-                    new_segs.append(Segment("h", y, grid.col_edges[c], grid.col_edges[c + 1], synthetic=True))
-                cur_t, cur_b = t, b
-            else:
-                cur_b = max(cur_b, b)
+                cuts.append((cur_b + t) / 2)
+            cur_b = max(cur_b, b)
+        if not cuts:
+            continue
+        # numbers of a real row block sit one per row; a wrapped number stays in one row
+        rows_of = {c: [bisect.bisect_right(cuts, (t + b) / 2) for t, b, txt in col_lines[c] if is_numeric(txt)] for c in numeric_multi}
+        if not any(len(set(rs)) == len(rs) for rs in rows_of.values()):
+            continue
+        for y in cuts:
+            new_rows.append(y)
+            for c in range(C):
+                new_segs.append(Segment("h", y, ce[c], ce[c + 1], synthetic=True))
     if not new_rows:
         return grid
     return RawGrid(

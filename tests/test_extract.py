@@ -176,6 +176,22 @@ def test_body_block_without_row_rulings_is_split_into_rows_at_text_lines():
     assert len(t.captions_below) == 3
 
 
+@pytest.mark.skipif(not (FIXTURES / "changsha-miit-2023-budget.pdf").exists(), reason="fixture not generated")
+def test_merged_cell_is_not_split_by_rows_of_neighbouring_columns():
+    # performance-target table: 单位编码 … 整体绩效目标 (cols 0-9) are single cells from the
+    # first body row to the table bottom, ruled only where the 指标 columns change row;
+    # the wrapped lines of 成本指标 / 2528.61 / 评分标准 must not make synthetic rows
+    (t,) = extract_document(FIXTURES / "changsha-miit-2023-budget.pdf", pages=[31]).tables
+    assert t.synthetic_row_edges == ()
+    cell = next(c for c in t.cells if (c.row, c.col) == (3, 0))
+    assert (cell.text, cell.row_span) == ("501001", t.n_rows - 3)  # every body row
+    for col in range(10):
+        (c,) = [c for c in t.cells if c.col == col and c.row <= 3 < c.row + c.row_span]
+        assert c.row + c.row_span == t.n_rows
+    col11 = [(c.row, c.row_span, c.text) for c in t.cells if c.col == 11]
+    assert (7, 2, "成本指标") in col11 and not any(c.text in ("成本指", "标") for c in t.cells)
+
+
 @needs_real
 def test_label_rows_without_numbers_in_an_unruled_block_stay_separate_rows():
     (t,) = extract_document(real(HENAN), pages=[2]).tables
