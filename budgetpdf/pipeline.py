@@ -39,15 +39,19 @@ def page_ranges(pages: list[int]) -> str:
 def _status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> tuple[str, str | None]:
     """ok / partial / failed with the reason, from page flags and what was found."""
     problems = []
-    no_text, garbled = doc.pages_without_text, doc.garbled_pages
+    no_text = [p.page for p in doc.pages if not p.has_text_layer and not p.is_blank]
+    garbled = doc.garbled_pages
     if no_text:
         problems.append(f"no text layer on pages {page_ranges(no_text)}")
     if garbled:
         problems.append(f"unusable text layer (undecodable glyphs) on pages {page_ranges(garbled)}")
     unusable = set(no_text) | set(garbled)
+    blank = {p.page for p in doc.pages if p.is_blank}
     if doc.page_count == 0:
         return "failed", "the PDF has no pages"
-    if len(unusable) == doc.page_count:
+    if len(blank) == doc.page_count:
+        return "failed", "every page is blank (no text, no images)"
+    if unusable and len(unusable | blank) == doc.page_count:
         return "failed", "; ".join(problems)
     if problems:
         return "partial", "; ".join(problems)

@@ -145,6 +145,7 @@ def extract_pages_camelot(data: bytes, pdf, wanted: Sequence[int], settings: Ext
                 has_text_layer=has_text,
                 garbled=garbled,
                 lines=tuple(lines),
+                n_images=len(page.images),
             )
         )
         if garbled:

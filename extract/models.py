@@ -100,6 +100,12 @@ class PageInfo:
     garbled: bool  # text layer present but unusable ((cid:NN) glyphs, private-use or mojibake)
     lines: tuple[TextLine, ...] = ()  # repaired text lines outside tables (prose, captions)
     error: str | None = None  # the page could not be processed (the rest of the document was)
+    n_images: int = 0  # images drawn on the page: no text but images = scanned; neither = blank
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing to read at all (no text, no image): a separator page, not a scan."""
+        return self.n_chars == 0 and self.n_images == 0 and self.error is None
 
 
 @dataclass(frozen=True)

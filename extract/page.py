@@ -311,10 +311,11 @@ def extract_page(page, settings: ExtractSettings) -> PageResult:
         has_text_layer=has_text,
         garbled=garbled,
         lines=tuple(lines),
+        n_images=len(page.images),
     )
     if garbled:
         warnings.append(f"page {page_no}: text layer garbled (unmapped or mis-mapped glyphs); cell texts set to None")
-    if not has_text:
+    if not has_text and page.images:
         warnings.append(f"page {page_no}: no text layer")
     return PageResult(info, tables, warnings)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -53,7 +53,7 @@ class Registry:
     table_types: tuple[TableTypeRule, ...]
     columns: tuple[ColumnRule, ...]
     sections: tuple[tuple[str, re.Pattern[str]], ...]
-    complete_level_label: re.Pattern[str] | None = None
+    complete_cell: dict[str, re.Pattern[str]] = field(default_factory=dict)  # role -> what a whole cell looks like
 
     def classify_title(self, title: str | None) -> str:
         """Canonical table type of a printed title, ``other`` if none matches."""
@@ -105,8 +105,7 @@ def load_registry(path: Path | None = None) -> Registry:
             for c in data.get("columns", [])
         ),
         sections=tuple((s["section"], re.compile(s["label"])) for s in data.get("sections", [])),
-        complete_level_label=re.compile(data["stitch"]["complete_level_label"])
-        if "complete_level_label" in data.get("stitch", {}) else None,
+        complete_cell={role: re.compile(p) for role, p in data.get("stitch", {}).get("complete", {}).items()},
     )
 
 

@@ -26,6 +26,7 @@ ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.�
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
 TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
 
+ENTITY_ROLES = {"unit_code", "name", "funds", "goal", "amount"}  # cells merged over a unit's or project's rows
 SHORT_VALUE_ROLES = {"target_raw", "target_unit", "value_type", "remark"}
 # Columns that identify a row: a row at the top of a page with all of these blank
 # continues the row cut at the bottom of the previous page.
@@ -275,7 +276,7 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
         if skip:
             evidence.append(f"page {pt.page}: {skip} repeated header row(s) dropped")
         next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom,
-                                complete=registry.complete_level_label)
+                                complete=registry.complete_cell)
 
     captions = tuple(l.text for l in first.captions_above)
     return LogicalTable(
@@ -304,7 +305,7 @@ def _covering(cells: list[LogicalCell], row: int, col: int) -> LogicalCell | Non
 
 def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int, roles: Sequence[ColumnRole],
                  evidence: list[str], *, continuation: bool, prev_open: bool,
-                 complete: re.Pattern[str] | None = None) -> int:
+                 complete: dict[str, re.Pattern[str]] | None = None) -> int:
     """Append the body rows of one page table; returns the next free logical row."""
     if start >= pt.n_rows:
         return next_row
@@ -315,7 +316,7 @@ def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: 
     fragment = False
     carried: dict[int, LogicalCell] = {}
     if prev_body_exists:
-        fragment = _is_fragment(top, roles, prev_open, cells, last_row, complete)
+        fragment = _is_fragment(top, roles, prev_open, cells, last_row, complete or {})
         carried = _carried_cells(cells, top, roles, last_row)
         if fragment:
             evidence.append(f"page {pt.page}: row cut by the page break merged into row {last_row}")
@@ -346,8 +347,22 @@ def _role_of(roles: Sequence[ColumnRole], col: int) -> str:
     return roles[col].role if col < len(roles) else "unknown"
 
 
+def _completes_a_cut_cell(texts: dict[int, str], roles: Sequence[ColumnRole], cells: list[LogicalCell],
+                          last_row: int, complete: dict[str, re.Pattern[str]]) -> bool:
+    """Some cell above is incomplete (经济效益, 定) and this row's piece completes it (指标, 性)."""
+    for col, t in texts.items():
+        pattern = complete.get(_role_of(roles, col))
+        if not t or pattern is None:
+            continue
+        above = _covering(cells, last_row, col)
+        head = squash(above.text) if above is not None and above.row + above.row_span - 1 == last_row else ""
+        if head and not pattern.search(head) and pattern.search(head + t):
+            return True
+    return False
+
+
 def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open: bool,
-                 cells: list[LogicalCell], last_row: int, complete: re.Pattern[str] | None) -> bool:
+                 cells: list[LogicalCell], last_row: int, complete: dict[str, re.Pattern[str]]) -> bool:
     """The first body row of a continuation page continues a row cut at the break."""
     texts = {c.col: squash(c.text) for c in top}
     if not any(texts.values()):
@@ -360,6 +375,8 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     present = {_role_of(roles, col) for col in texts}
     if _starts_new_entity(cells, top, roles, last_row):  # a cut row never starts a unit or project
         return False
+    if _completes_a_cut_cell(texts, roles, cells, last_row, complete):
+        return True
     if "level3" in present:
         short = [t for col, t in texts.items() if _role_of(roles, col) in SHORT_VALUE_ROLES]
         level3_blank = not any(t for col, t in texts.items() if _role_of(roles, col) == "level3")
@@ -371,21 +388,9 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
     if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in ("label", "name")):
         return False
-    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the
-    # cell open, or the label above is incomplete and this piece completes it (经济效益|指标)
+    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
     only_levels = all(_role_of(roles, col) in ("level1", "level2") for col, t in texts.items() if t)
-    if prev_open or not only_levels:
-        return True
-    if complete is None:
-        return False
-    for col, t in texts.items():
-        if not t:
-            continue
-        above = _covering(cells, last_row, col)
-        head = squash(above.text) if above is not None else ""
-        if not head or complete.search(head) or not complete.search(head + t):
-            return False
-    return True
+    return prev_open or not only_levels
 
 
 def _starts_new_entity(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
@@ -426,8 +431,13 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
         if col not in by_col:
             continue
         x, y = by_col[col], _covering(cells, last_row, col)
-        if y is None or y.is_header or y.col != col or y.col_span != x.col_span or not squash(y.text):
-            if role.role in ("level1", "level2"):
+        if y is None or y.is_header or y.col != col or y.col_span != x.col_span:
+            continue
+        if not squash(y.text):
+            # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity
+            if y.row_span > 1 and not squash(x.text) and not new_entity and role.role in ENTITY_ROLES:
+                out[col] = y
+            elif role.role in ("level1", "level2"):
                 levels_open = False
             continue
         blank_or_same = not squash(x.text) or squash(x.text) == squash(y.text)

@@ -37,9 +37,9 @@ for name, key, want, got in (
     g = Counter(key(x) for x in got if only is None or x["table_id"] == only)
     miss, extra = w - g, g - w
     print(f"== {name}: truth {sum(w.values())}, got {sum(g.values())}, missing {sum(miss.values())}, extra {sum(extra.values())}")
-    for k in sorted(miss)[:12]:
+    for k in sorted(miss, key=str)[:12]:
         print("  -", k)
-    for k in sorted(extra)[:12]:
+    for k in sorted(extra, key=str)[:12]:
         print("  +", k)
 for c in out.checks:
     if c.status == "failed":
