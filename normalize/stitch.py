@@ -425,6 +425,8 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
     """
     by_col = {c.col: c for c in top}
     new_entity = _starts_new_entity(cells, top, roles, last_row)
+    # only tables of units/projects (资金总额, names) merge money down over many rows
+    entity_continues = not new_entity and any(r.role in ("funds", "name") for r in roles)
     out: dict[int, LogicalCell] = {}
     levels_open = not new_entity
     for col, role in enumerate(roles):
@@ -435,7 +437,7 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
             continue
         if not squash(y.text):
             # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity
-            if y.row_span > 1 and not squash(x.text) and not new_entity and role.role in ENTITY_ROLES:
+            if entity_continues and not squash(x.text) and role.role in ENTITY_ROLES:
                 out[col] = y
             elif role.role in ("level1", "level2"):
                 levels_open = False
@@ -452,7 +454,7 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
                 out[col] = y
             else:
                 levels_open = False
-        elif role.role == "amount" and y.row_span > 1 and not new_entity and blank_or_same:
+        elif role.role == "amount" and entity_continues and blank_or_same:
             out[col] = y  # a unit's money merged down (部门整体支出绩效目标表)
     return out
 
