@@ -63,6 +63,17 @@ def assign_slots(chars: Sequence[Char], grid: RawGrid) -> dict[tuple[int, int], 
     return slots
 
 
+MONEY_2DP = re.compile(r"[-－]?(\d{1,3}(,\d{3})+|\d+)\.\d{2}")
+
+
+def _has_wrapped_number(lines: Sequence[tuple[float, float, str]]) -> bool:
+    """A line that is the head of a figure wrapped in its cell: alone it is no complete
+    money figure, joined with the next line it is one (``1,962.8`` + ``0``, ``2528`` + ``.61``)."""
+    texts = [re.sub(r"\s+", "", t) for _, _, t in sorted(lines)]
+    return any(is_numeric(a) and not MONEY_2DP.fullmatch(a) and MONEY_2DP.fullmatch(a + b)
+               for a, b in zip(texts, texts[1:]))
+
+
 def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]], settings: ExtractSettings) -> RawGrid:
     """Split row bands that hold several aligned rows of text but no ruling between them.
 
@@ -108,6 +119,8 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
         numeric_multi = [c for c in multi if sum(is_numeric(t) for _, _, t in col_lines[c]) >= 2]
         if len(multi) < 2 or not numeric_multi:
             continue
+        if any(_has_wrapped_number(col_lines[c]) for c in multi):
+            continue  # one row whose figures wrapped inside their cells (1,962.8 / 0)
         # projection of all text lines of the band on y: every free gap is a row border
         ivs = sorted((t, b) for ls in col_lines.values() for t, b, _ in ls)
         cuts: list[float] = []
