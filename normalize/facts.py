@@ -37,13 +37,17 @@ def department(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str | 
 
 
 def doc_kind(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str:
-    """决算 → final_accounts, 预算执行 → execution, 预算 → budget, else unknown."""
-    text = "".join(squash(t.title) for t in tables) + "".join(
-        squash(l.text) for p in doc.pages[:2] for l in p.lines[:10])
-    if "决算" in text:
-        return "final_accounts"
-    if "预算执行" in text or "执行情况" in text:
-        return "execution"
-    if "预算" in text:
-        return "budget"
+    """决算 → final_accounts, 预算执行 → execution, 预算 → budget, else unknown.
+
+    Read from the table titles and the cover only: prose mentions 执行情况 in passing.
+    """
+    titles = "".join(squash(t.title) for t in tables)
+    cover = "".join(squash(l.text) for p in doc.pages[:1] for l in p.lines[:10])
+    for text in (titles, cover):
+        if "决算" in text:
+            return "final_accounts"
+        if re.search(r"预算执行|执行情况(表|的报告)", text):
+            return "execution"
+        if "预算" in text:
+            return "budget"
     return "unknown"
