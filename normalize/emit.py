@@ -50,8 +50,10 @@ def money_columns(lt: LogicalTable) -> dict[int, ColumnRole]:
         if role.role != "unknown" or NOT_MONEY_LABEL.search(lt.column_labels[col]):
             continue
         texts = [squash(c.text) for c in body if c.col == col and c.col_span == 1 and squash(c.text)]
-        numeric = [t for t in texts if is_amount_text(t) and ("." in t or "," in t or len(t) > 2)]
-        if texts and len(numeric) >= max(1, 0.6 * len(texts)) and len(numeric) >= 2:
+        decimal = [t for t in texts if is_amount_text(t) and ("." in t or "," in t)]
+        integer = [t for t in texts if is_amount_text(t) and t.lstrip("-").isdigit()]
+        # figures with decimals mark money even in a one-row table; bare integers need several
+        if texts and len(decimal) + len(integer) >= 0.6 * len(texts) and (decimal or len(integer) >= 2):
             out[col] = role
     return out
 
