@@ -11,7 +11,7 @@ continues, and merged cells that run over a break (单位编码, 项目名称, �
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from budgetpdf.extract.models import BBox, GridCell, PageTable
@@ -203,10 +203,26 @@ def column_paths(pt: PageTable, n_header: int) -> list[tuple[str, ...]]:
 # ---------------------------------------------------------------- grouping
 
 
-def _same_grid(a: PageTable, b: PageTable, tol: float = 4.0) -> bool:
-    if a.n_cols != b.n_cols:
-        return False
-    return all(abs(x - y) <= tol for x, y in zip(a.col_edges, b.col_edges))
+GRID_TOLERANCE = 4.0  # points: the same ruling drawn on two pages
+
+
+def column_map(full: PageTable, part: PageTable, tol: float = GRID_TOLERANCE) -> list[int] | None:
+    """For each column edge of ``part``, the matching edge index of ``full``; None if they
+    do not share the table's frame (a page whose merged cells leave out some rulings, like a
+    last page holding only the 合计 row, has a subset of the edges)."""
+    out = []
+    for x in part.col_edges:
+        j = min(range(len(full.col_edges)), key=lambda k: abs(full.col_edges[k] - x))
+        if abs(full.col_edges[j] - x) > tol:
+            return None
+        out.append(j)
+    if out[0] != 0 or out[-1] != len(full.col_edges) - 1 or out != sorted(set(out)):
+        return None
+    return out
+
+
+def _same_grid(a: PageTable, b: PageTable) -> bool:
+    return column_map(a, b) is not None
 
 
 def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable], list[str]]]:
@@ -257,6 +273,10 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     n_head_first = first_page_header_rows(first)
     paths = column_paths(first, n_head_first)
     roles = tuple(registry.column_role(p, table_type) for p in paths)
+    if {r.section for r in roles} >= {"income", "expenditure"}:
+        pass  # a two-sided table: 收入 on one side, 支出 on the other
+    else:  # 收入预算/… over a one-sided table is a header group, not a side
+        roles = tuple(replace(r, section=None) for r in roles)
     number_rows = {r for r in range(n_head_first) if is_column_number_row(first, r)}
 
     cells: list[LogicalCell] = []
@@ -272,11 +292,12 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     next_row = _append_body(cells, first, n_head_first, next_row, roles, evidence, continuation=False, prev_open=False)
 
     for prev, pt in zip(members, members[1:]):
+        col_map = column_map(first, pt) if pt.n_cols != first.n_cols else None
         skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
         if skip:
             evidence.append(f"page {pt.page}: {skip} repeated header row(s) dropped")
         next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom,
-                                complete=registry.complete_cell)
+                                complete=registry.complete_cell, col_map=col_map)
 
     captions = tuple(l.text for l in first.captions_above)
     return LogicalTable(
@@ -305,11 +326,13 @@ def _covering(cells: list[LogicalCell], row: int, col: int) -> LogicalCell | Non
 
 def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int, roles: Sequence[ColumnRole],
                  evidence: list[str], *, continuation: bool, prev_open: bool,
-                 complete: dict[str, re.Pattern[str]] | None = None) -> int:
+                 complete: dict[str, re.Pattern[str]] | None = None, col_map: list[int] | None = None) -> int:
     """Append the body rows of one page table; returns the next free logical row."""
     if start >= pt.n_rows:
         return next_row
     body = [c for c in pt.cells if c.row >= start]
+    if col_map is not None:  # onto the full grid of the table's first page
+        body = [replace(c, col=col_map[c.col], col_span=col_map[c.col + c.col_span] - col_map[c.col]) for c in body]
     top = [c for c in body if c.row == start]
     last_row = next_row - 1
     prev_body_exists = continuation and any(not c.is_header and c.row + c.row_span - 1 == last_row for c in cells)
