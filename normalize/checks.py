@@ -250,19 +250,38 @@ def _enum_level(item: str) -> int:
     return 1
 
 
+def _side_levels(side: Sequence[Row]) -> list[int]:
+    """Item levels down one side: 一、 is a top item and 1、 its child, except that a
+    numbering restarting at 一、 under an unnumbered row (年初结转和结余 / 一、…二、…) nests
+    under it."""
+    levels: list[int] = []
+    nested = False
+    for i, row in enumerate(side):
+        level = _enum_level(row.item)
+        numbered = LEVEL1_ENUM.match(row.item) is not None
+        if row.is_total or (not numbered and level == 1):
+            nested = False
+        elif numbered and row.item.startswith("一") and i > 0 and not side[i - 1].is_total \
+                and not LEVEL1_ENUM.match(side[i - 1].item) and _enum_level(side[i - 1].item) == 1:
+            nested = True
+        levels.append(2 if nested and numbered else level)
+    return levels
+
+
 def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     sides: dict[str | None, list[Row]] = defaultdict(list)
     for r in rows:
         sides[r.section].append(r)
     for section, side in sides.items():
         labels = _columns(side)
-        # an enumerated parent (一、) = Σ its children (1、) that follow it
+        levels = _side_levels(side)
+        # a parent item (一、 or an unnumbered one) = Σ its children that follow it
         for i, row in enumerate(side):
-            if row.is_total or _enum_level(row.item) != 1:
+            if row.is_total or levels[i] != 1:
                 continue
             children = []
-            for nxt in side[i + 1:]:
-                if nxt.is_total or _enum_level(nxt.item) == 1:
+            for nxt, lvl in zip(side[i + 1:], levels[i + 1:]):
+                if nxt.is_total or lvl == 1:
                     break
                 children.append(nxt)
             if not children:
@@ -277,9 +296,9 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
         # each total = Σ top-level rows since the previous total (+ the previous total)
         previous: Row | None = None
         block: list[Row] = []
-        for row in side:
+        for row, lvl in zip(side, levels):
             if not row.is_total:
-                if _enum_level(row.item) == 1:
+                if lvl == 1:
                     block.append(row)
                 continue
             members = ([previous] if previous else []) + block
@@ -293,12 +312,19 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
             previous, block = row, []
     # income totals = expenditure totals (本年收入合计 = 本年支出合计, 收入总计 = 支出总计)
     income = {r.item: r for r in sides.get("income", []) if r.is_total}
+    final = {s: _headline([r for r in sides.get(s, []) if r.is_total][-1]) if any(r.is_total for r in sides.get(s, []))
+             else None for s in ("income", "expenditure")}
     for exp_row in (r for r in sides.get("expenditure", []) if r.is_total):
         inc_row = income.get(exp_row.item.replace("支出", "收入"))
         if inc_row is None:
             continue
         inc, exp = _headline(inc_row), _headline(exp_row)
         if inc is None or exp is None:
+            continue
+        # 本年收入合计 = 本年支出合计 only when neither side carries balances in or out
+        # (上年结转, 年末结余): then each side's 总计 equals its 本年 total. 总计 = 总计 always.
+        carries = any(f is not None and f.amount != h.amount for f, h in ((final["income"], inc), (final["expenditure"], exp)))
+        if carries and not (final["income"] is inc and final["expenditure"] is exp):
             continue
         ctx.compare(f"{table.table_type}.income_total_eq_expenditure_total", table, table.table_type,
                     f"{inc_row.item} vs {exp_row.item}", inc.amount, [exp.amount], [inc.page, exp.page])

@@ -22,6 +22,7 @@ from .values import is_amount_text
 CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
 CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
 COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z])$")
+TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
 ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|其中[:：])|(合计|总计|小计)$")
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
 TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
@@ -161,6 +162,18 @@ def first_page_header_rows(pt: PageTable) -> int:
     return pt.n_rows
 
 
+def split_code_columns(roles: Sequence[ColumnRole], paths: Sequence[tuple[str, ...]]) -> tuple[ColumnRole, ...]:
+    """Three neighbouring code columns under one merged label (科目编码 over 类/款/项 printed
+    elsewhere) hold a function code split into 类, 款 and 项."""
+    out = list(roles)
+    for i in range(len(out) - 2):
+        trio = out[i:i + 3]
+        if all(r.role == "code" for r in trio) and paths[i] == paths[i + 1] == paths[i + 2]:
+            for r, part in zip(range(i, i + 3), ("code_lei", "code_kuan", "code_xiang")):
+                out[r] = replace(out[r], role=part, scheme="function")
+    return tuple(out)
+
+
 def _close_spans(pt: PageTable, n: int) -> int:
     """Grow a header boundary so that no header cell spans into the body."""
     end = n
@@ -273,6 +286,7 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     n_head_first = first_page_header_rows(first)
     paths = column_paths(first, n_head_first)
     roles = tuple(registry.column_role(p, table_type) for p in paths)
+    roles = split_code_columns(roles, paths)
     if {r.section for r in roles} >= {"income", "expenditure"}:
         pass  # a two-sided table: 收入 on one side, 支出 on the other
     else:  # 收入预算/… over a one-sided table is a header group, not a side
@@ -398,6 +412,10 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     present = {_role_of(roles, col) for col in texts}
     if _starts_new_entity(cells, top, roles, last_row):  # a cut row never starts a unit or project
         return False
+    for col, role in enumerate(roles):  # a total row (本年收入合计) is complete: nothing continues it
+        above = _covering(cells, last_row, col) if role.role in ("label", "name") else None
+        if above is not None and TOTAL_LABEL.search(squash(above.text)):
+            return False
     if _completes_a_cut_cell(texts, roles, cells, last_row, complete):
         return True
     if "level3" in present:
