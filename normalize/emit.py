@@ -107,6 +107,16 @@ def complete_code(parts: tuple[str, str, str] | None, single: str | None, scheme
     return code
 
 
+def _row_label(row: Sequence[LogicalCell | None], label_cols: Sequence[int]) -> str:
+    """The row's own label: the innermost label cell with text (a group label merged down
+    the first column, 一般公共预算资金, stands over its rows' own labels, 小计)."""
+    for col in sorted(label_cols, reverse=True):
+        cell = row[col]
+        if cell is not None and squash(cell.text):
+            return squash(cell.text)
+    return ""
+
+
 def _code_level(code: str | None, scheme: str | None) -> int | None:
     if not code or not scheme:
         return None
@@ -125,7 +135,7 @@ def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
     out: list[LineItem] = []
     for section in sections:
         cols = [c for c, r in money.items() if r.section == section]
-        label_col = _first_col(lt, ("label", "name"), section)
+        label_cols = [c for c, r in enumerate(lt.roles) if r.role in ("label", "name") and r.section in (section, None)]
         split = [_first_col(lt, (k,), section) for k in ("code_lei", "code_kuan", "code_xiang")]
         single = _first_col(lt, ("code",), section)
         scheme = None
@@ -146,8 +156,7 @@ def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
                     code = complete_code(None, starts[single].text if single in starts else None, scheme, state)
             if not amounts:
                 continue
-            label_cell = grid[r][label_col] if label_col is not None else None
-            item = squash(label_cell.text) if label_cell is not None else ""
+            item = _row_label(grid[r], label_cols)
             total = is_total_item(item)
             for col, cell in amounts:
                 amount = parse_amount(cell.text)
