@@ -1,21 +1,39 @@
-"""Batch runs over files and folders: incremental, parallel, one bad file never stops it."""
+"""Batch runs over files and folders: incremental, isolated, one bad file never stops it.
+
+Each file is processed in a worker process of a small pool of our own (not
+``concurrent.futures``, whose pool breaks for good when one worker dies). The parent
+watches every worker: a file that runs longer than ``timeout`` seconds, a worker whose
+resident memory exceeds ``max_memory`` bytes (polled with psutil), and a worker that dies
+(segfault, abort, OOM kill) each become a ``failed`` documents row with a clear error;
+the worker is replaced and the batch goes on. Only the parent writes the dataset.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import multiprocessing as mp
 import os
+import signal
+import threading
 import time
-from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .dataset import Dataset, DocumentOutput
-from .pipeline import PIPELINE_VERSION, process_file
+from .pipeline import PIPELINE_VERSION, process_failed, process_file
 
 log = logging.getLogger("budgetpdf")
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_MEMORY = 2 * 1024**3
+POLL_SECONDS = 0.1
+TASKS_PER_WORKER = 50  # recycle workers so memory a parser leaks cannot pile up
+FAULTS_ENV = "BUDGETPDF_TEST_FAULTS"  # test hook: {"file name": "sleep"|"alloc"|"segv"|"recurse"|"exit"}
 
 
 def find_pdfs(inputs: Iterable[str | Path]) -> list[Path]:
@@ -43,6 +61,36 @@ def sha256_file(path: Path) -> str | None:
     return h.hexdigest()
 
 
+def parse_size(text: str | int) -> int:
+    """``2GiB``, ``2G``, ``512M``, ``512MB``, ``1500000`` → bytes (binary units)."""
+    if isinstance(text, int):
+        return text
+    s = str(text).strip().upper().replace(" ", "")
+    for suffix in ("IB", "B"):
+        if s.endswith(suffix) and s[: -len(suffix)][-1:] in "KMGT":
+            s = s[: -len(suffix)]
+            break
+    mult = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}.get(s[-1:], 1)
+    number = s[:-1] if s[-1:] in "KMGT" else s.rstrip("B")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (try 2GiB, 512M)") from None
+    if value <= 0:
+        raise ValueError(f"size must be positive: {text!r}")
+    return int(value * mult)
+
+
+def format_size(n: int) -> str:
+    return f"{n / 1024**3:.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:.0f} MiB"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT  # seconds per file
+    max_memory: int = DEFAULT_MAX_MEMORY  # resident bytes per worker
+
+
 @dataclass
 class BatchSummary:
     statuses: Counter = field(default_factory=Counter)
@@ -53,25 +101,195 @@ class BatchSummary:
     pages: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    peak_rss: int = 0  # largest worker resident memory seen, bytes
 
     @property
     def exit_code(self) -> int:
         return 1 if self.statuses["failed"] or self.statuses["partial"] else 0
 
-    def add(self, out: DocumentOutput) -> None:
+    def add(self, out: DocumentOutput, records: bool = True) -> None:
         doc = out.document
         self.statuses[doc.status] += 1
+        if not records:
+            return
         self.pages += doc.page_count or 0
         for t in out.tables:
             self.table_types[t.table_type] += 1
         self.checks_run += sum(1 for c in out.checks if c.status != "not_run")
         self.checks_failed += sum(1 for c in out.checks if c.status == "failed")
+
+    def add_failure(self, doc) -> None:
         if doc.status != "ok":
             self.failures.append((doc.source_path, f"{doc.status}: {doc.error}"))
 
 
-def _work(path: str, engine: str) -> DocumentOutput:
-    return process_file(path, source_path=path, engine=engine)
+# -- the worker side ---------------------------------------------------------------------
+
+
+def _inject_fault(source: str) -> None:
+    """Test hook (inactive unless FAULTS_ENV is set): misbehave on a given file name."""
+    faults = os.environ.get(FAULTS_ENV)
+    if not faults:
+        return
+    fault = json.loads(faults).get(Path(source).name)
+    if fault == "sleep":
+        time.sleep(3600)
+    elif fault == "alloc":  # a stream inflating without end
+        hog = []
+        while True:
+            hog.append(bytearray(50 * 1024**2))
+            time.sleep(0.01)
+    elif fault == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif fault == "recurse":  # recursion past the C stack: the interpreter crashes
+        import sys
+
+        sys.setrecursionlimit(10**9)
+
+        def down(n):
+            return down(n + 1) + 1
+
+        down(0)
+    elif fault == "exit":
+        os._exit(3)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:  # a worker must not outlive a parent killed with -9
+        if os.getppid() != parent_pid:
+            os._exit(0)
+        time.sleep(1)
+
+
+def _worker_main(conn, engine: str, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        path, source = task
+        _inject_fault(source)
+        out = process_file(path, source_path=source, engine=engine)
+        try:
+            conn.send(out)
+        except (BrokenPipeError, OSError):
+            return
+        except Exception as e:  # an unpicklable result
+            conn.send(process_failed(source, f"internal error: result not transferable ({type(e).__name__}: {e})",
+                                     out.document.doc_id, out.document.page_count))
+
+
+# -- the parent side ---------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, ctx, engine: str):
+        import psutil
+
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, engine, os.getpid()), daemon=True,
+                                name="budgetpdf-worker")
+        self.proc.start()
+        child.close()
+        self.ps = psutil.Process(self.proc.pid)
+        self.task: tuple[str, str | None] | None = None  # (source, doc_id)
+        self.started = 0.0
+        self.n_done = 0
+
+    def assign(self, source: str, doc_id: str | None) -> None:
+        self.task = (source, doc_id)
+        self.started = time.monotonic()
+        self.conn.send((source, source))
+
+    def rss(self) -> int:
+        try:
+            return self.ps.memory_info().rss
+        except Exception:
+            return 0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(2)
+        self.kill()
+
+
+def _death_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "?"
+        return f"crash: worker died (signal {-exitcode}, {name})"
+    return f"crash: worker exited unexpectedly (exit code {exitcode})"
+
+
+def run_pool(tasks: list[tuple[str, str | None]], jobs: int, engine: str, limits: Limits,
+             finish: Callable[[DocumentOutput], None], summary: BatchSummary | None = None) -> None:
+    """Process ``(source, doc_id)`` tasks in ``jobs`` watched worker processes; ``finish`` each result."""
+    ctx = mp.get_context("spawn")  # no fork of a threaded parent; workers start clean
+    queue = deque(tasks)
+    workers: list[_Worker] = []
+    try:
+        while queue or any(w.task for w in workers):
+            while queue and sum(1 for w in workers if w.task is None) == 0 and len(workers) < jobs:
+                workers.append(_Worker(ctx, engine))
+            for w in workers:
+                if w.task is None and queue:
+                    w.assign(*queue.popleft())
+            busy = [w for w in workers if w.task]
+            ready = mp_wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=POLL_SECONDS)
+            now = time.monotonic()
+            for w in busy:
+                source, doc_id = w.task
+                result: DocumentOutput | None = None
+                error: str | None = None
+                if w.conn in ready or w.proc.sentinel in ready:
+                    try:
+                        if w.conn.poll():
+                            result = w.conn.recv()
+                    except (EOFError, OSError):
+                        pass
+                    if result is None:
+                        w.proc.join(5)
+                        error = _death_message(w.proc.exitcode)
+                elif now - w.started > limits.timeout:
+                    error = f"timeout: extraction took longer than {limits.timeout:g} s"
+                else:
+                    rss = w.rss()
+                    if summary is not None:
+                        summary.peak_rss = max(summary.peak_rss, rss)
+                    if rss > limits.max_memory:
+                        error = f"memory: worker exceeded {format_size(limits.max_memory)}"
+                if result is not None:
+                    w.task = None
+                    w.n_done += 1
+                    if w.n_done >= TASKS_PER_WORKER:
+                        w.stop()
+                        workers.remove(w)
+                    finish(result)
+                elif error is not None:
+                    w.kill()
+                    workers.remove(w)
+                    finish(process_failed(source, error, doc_id))
+    finally:
+        for w in workers:
+            if w.task:
+                w.kill()
+            else:
+                w.stop()
 
 
 def run_batch(
@@ -81,79 +299,80 @@ def run_batch(
     jobs: int | None = None,
     engine: str = "pdfplumber",
     force: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_memory: int = DEFAULT_MAX_MEMORY,
     on_done: Callable[[DocumentOutput | None, str], None] | None = None,
 ) -> BatchSummary:
-    """Process every PDF under ``inputs`` into the dataset at ``out_dir``."""
+    """Process every PDF under ``inputs`` into the dataset at ``out_dir``.
+
+    Skips files whose bytes are in the dataset as ok/partial with this pipeline version
+    (unless ``force``); retries failed ones; byte-identical files are processed once and
+    get one documents row each. Raises ``DatasetLocked`` if another run writes there.
+    Workers are started with ``spawn``: a script calling this must guard its top level
+    with ``if __name__ == "__main__":`` (the usual multiprocessing rule).
+    """
     started = time.perf_counter()
     files = find_pdfs(inputs)
     dataset = Dataset(out_dir)
-    redo = set(dataset.recover())
-    if redo:
-        log.warning("recovered %d document(s) left in flight by an interrupted run", len(redo))
-    known = {row["doc_id"]: row for row in dataset.documents() if row["doc_id"]}
-    by_path = {row["source_path"]: row for row in dataset.documents()}
-    summary = BatchSummary()
-    todo: list[str] = []
-    seen_ids: dict[str, str] = {}
-    for f in files:
-        source = str(f)
-        digest = sha256_file(f)
-        prior = known.get(digest) if digest else None
-        if (not force and prior and prior["status"] in ("ok", "partial") and prior["pipeline_version"] == PIPELINE_VERSION
-                and digest not in redo):
-            summary.skipped += 1
-            if source not in by_path:  # same bytes under a new path: one more documents row
-                from budgetpdf.normalize.records import DocumentRecord
+    with dataset.lock():
+        redo = set(dataset.recover())
+        if redo:
+            log.warning("recovered %d document(s) left in flight by an interrupted run", len(redo))
+        rows = dataset.documents()
+        known = {row["doc_id"]: row for row in rows if row["doc_id"]}
+        paths_of: dict[str, list[str]] = {}
+        for row in rows:
+            if row["doc_id"]:
+                paths_of.setdefault(row["doc_id"], []).append(row["source_path"])
+        by_path = {row["source_path"]: row for row in rows}
+        summary = BatchSummary()
+        groups: dict[str, list[str]] = {}  # doc_id → sources with those bytes, first one processed
+        unreadable: list[str] = []
+        for f in files:
+            source = str(f)
+            digest = sha256_file(f)
+            if digest is None:
+                unreadable.append(source)
+                continue
+            prior = known.get(digest)
+            if (not force and prior and prior["status"] in ("ok", "partial")
+                    and prior["pipeline_version"] == PIPELINE_VERSION and digest not in redo):
+                summary.skipped += 1
+                if by_path.get(source, {}).get("doc_id") != digest:  # same bytes under a new path
+                    from budgetpdf.normalize.records import DocumentRecord
 
-                fields = {k: prior[k] for k in DocumentRecord.__dataclass_fields__}
-                dataset.write_document_row(DocumentRecord(**{**fields, "source_path": source}))
-            if on_done:
-                on_done(None, source)
-            continue
-        if digest and digest in seen_ids:  # byte-identical to a file earlier in this run
-            todo.append(source)
-            continue
-        if digest:
-            seen_ids[digest] = source
-        todo.append(source)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    done_ids: dict[str, DocumentOutput] = {}
+                    fields = {k: prior[k] for k in DocumentRecord.__dataclass_fields__}
+                    dataset.write_document_row(DocumentRecord(**{**fields, "source_path": source}))
+                if on_done:
+                    on_done(None, source)
+                continue
+            groups.setdefault(digest, []).append(source)
 
-    def finish(out: DocumentOutput) -> None:
-        doc = out.document
-        if doc.doc_id and doc.doc_id in done_ids and done_ids[doc.doc_id].document.status != "failed":
-            first = done_ids[doc.doc_id].document
-            dataset.write_document_row(replace(first, source_path=doc.source_path))
-            summary.add(DocumentOutput(replace(first, source_path=doc.source_path)))
-        else:
-            dataset.write(out)
+        def finish(out: DocumentOutput) -> None:
+            doc = out.document
+            sources = groups.get(doc.doc_id, [doc.source_path]) if doc.doc_id else [doc.source_path]
+            others = [s for s in sources if s != doc.source_path]
+            others += [p for p in paths_of.get(doc.doc_id, []) if p not in sources and doc.doc_id]
+            dataset.write(out, also_paths=others)
             summary.add(out)
-            if doc.doc_id:
-                done_ids[doc.doc_id] = out
-        if on_done:
-            on_done(out, doc.source_path)
+            summary.add_failure(doc)
+            if on_done:
+                on_done(out, doc.source_path)
+            for s in sources[1:]:
+                dup = replace(doc, source_path=s)
+                summary.add(DocumentOutput(dup), records=False)
+                summary.add_failure(dup)
+                if on_done:
+                    on_done(DocumentOutput(dup), s)
 
-    if jobs == 1 or len(todo) <= 1:
-        for source in todo:
-            finish(_work(source, engine))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pending: dict[Future, str] = {}
-            queue = list(todo)
-            while queue or pending:
-                while queue and len(pending) < jobs * 2:
-                    s = queue.pop(0)
-                    pending[pool.submit(_work, s, engine)] = s
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    source = pending.pop(fut)
-                    try:
-                        finish(fut.result())
-                    except Exception as e:  # the worker died: record it, go on
-                        from .pipeline import process_failed
-
-                        finish(process_failed(source, f"worker crashed: {type(e).__name__}: {e}"))
-    dataset.ensure_all()
-    dataset.drop_empty_placeholders()
+        for source in unreadable:
+            finish(process_failed(source, "cannot read file"))
+        tasks = [(sources[0], digest) for digest, sources in groups.items()]
+        if tasks:
+            run_pool(tasks, max(1, min(jobs or os.cpu_count() or 1, len(tasks))), engine,
+                     Limits(timeout, max_memory), finish, summary)
+        dataset.gc()
+        dataset.ensure_all()
+        dataset.drop_empty_placeholders()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -87,6 +87,10 @@ def _print_summary(doc, rows: int) -> None:
 from .commands import extract as _extract  # noqa: E402  (dataset commands live in commands.py)
 
 main.add_command(_extract)
+from .commands import compact as _compact  # noqa: E402
+main.add_command(_compact)
+from .commands import validate as _validate  # noqa: E402
+main.add_command(_validate)
 
 if __name__ == "__main__":
     main()

@@ -1,16 +1,29 @@
-"""Dataset commands of the CLI: ``extract`` (the batch job)."""
+"""Dataset commands of the CLI: ``extract`` (the batch job), ``compact``, ``validate``."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
 
 EXIT_CODES = """Exit codes: 0 every document ok; 1 some documents failed or are partial
 (see the documents dataset's status/error); 2 usage error."""
+
+
+class SizeType(click.ParamType):
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .batch import parse_size
+
+        try:
+            return parse_size(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -21,13 +34,24 @@ EXIT_CODES = """Exit codes: 0 every document ok; 1 some documents failed or are 
               help="Worker processes [default: CPU count].")
 @click.option("--engine", type=click.Choice(["pdfplumber", "camelot"]), default="pdfplumber", show_default=True)
 @click.option("--force", is_flag=True, help="Redo documents already in the dataset.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
+              help="Seconds one file may take; slower files are recorded as failed.")
+@click.option("--max-memory", type=SizeType(), default="2GiB", show_default=True,
+              help="Resident memory per worker (e.g. 2GiB, 512M); a file exceeding it is recorded as failed.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every document.")
-def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: str, force: bool, verbose: bool) -> None:
-    """Extract every PDF in INPUTS (files or folders, searched recursively) into the dataset."""
+def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: str, force: bool,
+            timeout: float, max_memory: int, verbose: bool) -> None:
+    """Extract every PDF in INPUTS (files or folders, searched recursively) into the dataset.
+
+    Each file runs in a worker process limited by --timeout and --max-memory; a file that
+    hangs, exhausts memory or crashes the parser gets a failed documents row and the
+    batch goes on.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .batch import find_pdfs, run_batch
+    from .batch import find_pdfs, format_size, run_batch
+    from .dataset import DatasetLocked
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
@@ -36,34 +60,76 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: s
         raise click.UsageError(str(e)) from None
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     jobs = jobs or os.cpu_count() or 1
-    console.print(f"budgetpdf: {len(files)} PDF file(s) → {out_dir}/ (jobs={jobs}, engine={engine})")
+    console.print(f"budgetpdf: {len(files)} PDF file(s) → {out_dir}/ (jobs={jobs}, engine={engine}, "
+                  f"timeout={timeout:g} s, max-memory={format_size(max_memory)})")
     interactive = console.is_terminal
-    failed = 0
+    counts = {"done": 0, "failed": 0, "pages": 0}
+    t0 = time.perf_counter()
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), console=console, disable=not interactive) as progress:
         task = progress.add_task("documents", total=len(files), status="")
-        done = 0
 
         def on_done(out, source: str) -> None:
-            nonlocal done, failed
-            done += 1
+            counts["done"] += 1
             status = out.document.status if out else "skipped (already done)"
             if out and out.document.status == "failed":
-                failed += 1
-            progress.update(task, advance=1, status=f"failed={failed}")
+                counts["failed"] += 1
+            if out:
+                counts["pages"] += out.document.page_count or 0
+            rate = counts["pages"] / max(time.perf_counter() - t0, 1e-6)
+            progress.update(task, advance=1, status=f"failed={counts['failed']}  {rate:.1f} pages/s")
             if not interactive:
-                console.print(f"[{done}/{len(files)}] {status}: {source}")
+                err = f" ({out.document.error})" if out and out.document.error else ""
+                console.print(f"[{counts['done']}/{len(files)}] {status}: {source}{err}")
 
-        summary = run_batch(files, out_dir, jobs=jobs, engine=engine, force=force, on_done=on_done)
+        try:
+            summary = run_batch(files, out_dir, jobs=jobs, engine=engine, force=force, timeout=timeout,
+                                max_memory=max_memory, on_done=on_done)
+        except DatasetLocked as e:
+            raise click.ClickException(str(e)) from None
 
-    console.print(f"\n[bold]Summary[/] ({summary.seconds:.1f} s, {summary.pages} pages processed, "
+    rate = summary.pages / summary.seconds if summary.seconds else 0.0
+    console.print(f"\n[bold]Summary[/] ({summary.seconds:.1f} s, {summary.pages} pages processed, {rate:.1f} pages/s, "
                   f"{summary.skipped} skipped as already done)")
     for status in ("ok", "partial", "failed"):
         console.print(f"  {status:8} {summary.statuses[status]}")
     if summary.table_types:
         console.print("  tables by type: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.table_types.items())))
     console.print(f"  identity checks: {summary.checks_run} run, {summary.checks_failed} failed")
+    if summary.peak_rss:
+        console.print(f"  peak worker memory: {format_size(summary.peak_rss)}")
     for source, error in summary.failures:
         console.print(f"  [yellow]{source}[/]: {error}")
     sys.exit(summary.exit_code)
+
+
+@click.command(epilog="Exit codes: 0 done; 1 another process is writing the dataset; 2 usage error.")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--max-size", type=SizeType(), default="256MiB", show_default=True, help="Largest merged file.")
+def compact(out_dir: Path, max_size: int) -> None:
+    """Merge the small part files of the dataset in OUT_DIR into larger files (safe against kill -9)."""
+    from .dataset import Dataset, DatasetLocked
+
+    ds = Dataset(out_dir)
+    try:
+        with ds.lock():
+            ds.recover()
+            merged = ds.compact(max_size)
+    except DatasetLocked as e:
+        raise click.ClickException(str(e)) from None
+    for name, n in merged.items():
+        click.echo(f"{name}: {n} file(s) merged; now {len(ds.files(name))} file(s)")
+
+
+@click.command(epilog="Exit codes: 0 the dataset meets the contract; 1 problems found (listed); 2 usage error.")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate(out_dir: Path) -> None:
+    """Check the dataset in OUT_DIR against the output contract and print every problem."""
+    from .validate import validate_dataset
+
+    problems = validate_dataset(out_dir)
+    for p in problems:
+        click.echo(p)
+    click.echo(f"{len(problems)} problem(s) in {out_dir}" if problems else f"{out_dir}: ok, no problems")
+    sys.exit(1 if problems else 0)

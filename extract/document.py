@@ -71,12 +71,26 @@ def preflight(path: Path) -> bytes:
     except pdfium.PdfiumError as e:
         if getattr(e, "err_code", None) == 4 or "password" in str(e).lower():
             raise PdfOpenError("encrypted", "a user password is required") from None
+        if _page_count_pdfminer(data) == 0:
+            raise PdfOpenError("corrupt", f"{path.name} has no pages (its page tree is empty)") from None
         if b"%%EOF" not in data[-2048:]:
             raise PdfOpenError("corrupt", f"{path.name} is truncated (no %%EOF at its end) and cannot be parsed ({e})") from None
         raise PdfOpenError("corrupt", f"{path.name}: {e}") from None
     if n == 0:
-        raise PdfOpenError("corrupt", f"{path.name} has no pages")
+        raise PdfOpenError("corrupt", f"{path.name} has no pages (its page tree is empty)")
     return data
+
+
+def _page_count_pdfminer(data: bytes) -> int | None:
+    """Pages by pdfminer's reading of the page tree (None when it cannot read it either)."""
+    import io
+
+    from pdfminer.pdfpage import PDFPage
+
+    try:
+        return sum(1 for _ in PDFPage.get_pages(io.BytesIO(data)))
+    except Exception:
+        return None
 
 
 def extract_document(
