@@ -129,9 +129,9 @@ class Row:
 
 def rows_of(items: Iterable[LineItem]) -> list[Row]:
     """Group line items into rows, ordered by row index then section."""
-    rows: dict[tuple[int, str | None], Row] = {}
+    rows: dict[tuple[int, str | None, str], Row] = {}
     for li in items:
-        key = (li.row_index, li.section)
+        key = (li.row_index, li.section, li.item)  # a side may hold two sub-tables with their own labels
         row = rows.get(key)
         if row is None:
             row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total)
@@ -250,6 +250,12 @@ def _enum_level(item: str) -> int:
     return 1
 
 
+def _closes_block(row: Row) -> bool:
+    """Rows that sum the items above them: totals, and subtotals (当年收入小计) that the
+    contract does not count as is_total."""
+    return row.is_total or row.item.endswith("小计")
+
+
 def _side_levels(side: Sequence[Row]) -> list[int]:
     """Item levels down one side: 一、 is a top item and 1、 its child, except that a
     numbering restarting at 一、 under an unnumbered row (年初结转和结余 / 一、…二、…) nests
@@ -259,9 +265,9 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
     for i, row in enumerate(side):
         level = _enum_level(row.item)
         numbered = LEVEL1_ENUM.match(row.item) is not None
-        if row.is_total or (not numbered and level == 1):
+        if _closes_block(row) or (not numbered and level == 1):
             nested = False
-        elif numbered and row.item.startswith("一") and i > 0 and not side[i - 1].is_total \
+        elif numbered and row.item.startswith("一") and i > 0 and not _closes_block(side[i - 1]) \
                 and not LEVEL1_ENUM.match(side[i - 1].item) and _enum_level(side[i - 1].item) == 1:
             nested = True
         levels.append(2 if nested and numbered else level)
@@ -277,11 +283,11 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
         levels = _side_levels(side)
         # a parent item (一、 or an unnumbered one) = Σ its children that follow it
         for i, row in enumerate(side):
-            if row.is_total or levels[i] != 1:
+            if _closes_block(row) or levels[i] != 1:
                 continue
             children = []
             for nxt, lvl in zip(side[i + 1:], levels[i + 1:]):
-                if nxt.is_total or lvl == 1:
+                if _closes_block(nxt) or lvl == 1:
                     break
                 children.append(nxt)
             if not children:
@@ -297,7 +303,7 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
         previous: Row | None = None
         block: list[Row] = []
         for row, lvl in zip(side, levels):
-            if not row.is_total:
+            if not _closes_block(row):
                 if lvl == 1:
                     block.append(row)
                 continue

@@ -107,6 +107,19 @@ def complete_code(parts: tuple[str, str, str] | None, single: str | None, scheme
     return code
 
 
+def _label_run(label_cols: Sequence[int], amount_col: int) -> list[int]:
+    """The label columns an amount column belongs to: the nearest run of adjacent label
+    columns to its left (a side may hold two sub-tables, 功能分类 and 支出用途, each with
+    its own labels), else every label column of the section."""
+    left = [c for c in label_cols if c < amount_col]
+    if not left:
+        return list(label_cols)
+    run = [left[-1]]
+    while run[0] - 1 in label_cols:
+        run.insert(0, run[0] - 1)
+    return run
+
+
 def _row_label(row: Sequence[LogicalCell | None], label_cols: Sequence[int]) -> str:
     """The row's own label: the innermost label cell with text (a group label merged down
     the first column, 一般公共预算资金, stands over its rows' own labels, 小计)."""
@@ -136,6 +149,9 @@ def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
     for section in sections:
         cols = [c for c, r in money.items() if r.section == section]
         label_cols = [c for c, r in enumerate(lt.roles) if r.role in ("label", "name") and r.section in (section, None)]
+        if not label_cols:  # an unrecognised table: its text columns left of the money label the rows
+            label_cols = [c for c, r in enumerate(lt.roles) if r.role == "unknown" and c not in money]
+        labels_of = {col: _label_run(label_cols, col) for col in cols}
         split = [_first_col(lt, (k,), section) for k in ("code_lei", "code_kuan", "code_xiang")]
         single = _first_col(lt, ("code",), section)
         scheme = None
@@ -156,9 +172,9 @@ def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
                     code = complete_code(None, starts[single].text if single in starts else None, scheme, state)
             if not amounts:
                 continue
-            item = _row_label(grid[r], label_cols)
-            total = is_total_item(item)
             for col, cell in amounts:
+                item = _row_label(grid[r], labels_of[col])
+                total = is_total_item(item)
                 amount = parse_amount(cell.text)
                 assert amount is not None
                 out.append(LineItem(

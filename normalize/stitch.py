@@ -142,6 +142,9 @@ def is_column_number_row(pt: PageTable, row: int) -> bool:
 
 
 def _looks_like_body(pt: PageTable, row: int) -> bool:
+    texts = [squash(c.text) for c in _row_cells(pt, row)]
+    if any(TOTAL_LABEL.search(t) for t in texts) and any(is_amount_text(t) for t in texts):
+        return True  # 合计 | 0: a total row with its figures (a header prints no figures)
     for c in _row_cells(pt, row):
         t = squash(c.text)
         if not t:
@@ -171,6 +174,16 @@ def split_code_columns(roles: Sequence[ColumnRole], paths: Sequence[tuple[str, .
         if all(r.role == "code" for r in trio) and paths[i] == paths[i + 1] == paths[i + 2]:
             for r, part in zip(range(i, i + 3), ("code_lei", "code_kuan", "code_xiang")):
                 out[r] = replace(out[r], role=part, scheme="function")
+    return tuple(out)
+
+
+def continue_label_columns(roles: Sequence[ColumnRole], paths: Sequence[tuple[str, ...]]) -> tuple[ColumnRole, ...]:
+    """A column with no header label right of a label column continues it (项目名称 printed
+    over two columns without the cell being merged: group labels, then items)."""
+    out = list(roles)
+    for i in range(1, len(out)):
+        if not any(squash(p) for p in paths[i]) and out[i].role == "unknown" and out[i - 1].role in ("label", "name"):
+            out[i] = replace(out[i - 1], rule="continues the label column on its left")
     return tuple(out)
 
 
@@ -287,6 +300,7 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     paths = column_paths(first, n_head_first)
     roles = tuple(registry.column_role(p, table_type) for p in paths)
     roles = split_code_columns(roles, paths)
+    roles = continue_label_columns(roles, paths)
     if {r.section for r in roles} >= {"income", "expenditure"}:
         pass  # a two-sided table: 收入 on one side, 支出 on the other
     else:  # 收入预算/… over a one-sided table is a header group, not a side

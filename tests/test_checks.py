@@ -73,7 +73,7 @@ def test_empty_table_gives_not_run_never_passed():
 
 
 def test_seed_three_public_and_prose_figures():
-    labels = [("小计", "total", "36.94"), ("公务接待费", "reception", "3.70"), ("因公出国（境）费", "overseas", "11.00"),
+    labels = [("小计", "three_public", "36.94"), ("公务接待费", "reception", "3.70"), ("因公出国（境）费", "overseas", "11.00"),
               ("公务用车购置及运行费", "vehicles", "22.24"), ("其中：公务用车运行费", "vehicle_operation", "22.24")]
     items = []
     for row, name in ((2, "合计"), (3, "长沙市工业和信息化局")):
