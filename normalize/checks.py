@@ -262,15 +262,20 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
     under it."""
     levels: list[int] = []
     nested = False
+    in_of_which = False  # rows after 其中： are its parts until the next numbered item
     for i, row in enumerate(side):
         level = _enum_level(row.item)
         numbered = LEVEL1_ENUM.match(row.item) is not None
-        if _closes_block(row) or (not numbered and level == 1):
+        if row.item.startswith(("其中", "其中：")):
+            in_of_which = True
+        elif numbered or _closes_block(row):
+            in_of_which = False
+        if _closes_block(row) or (not numbered and level == 1 and not in_of_which):
             nested = False
         elif numbered and row.item.startswith("一") and i > 0 and not _closes_block(side[i - 1]) \
                 and not LEVEL1_ENUM.match(side[i - 1].item) and _enum_level(side[i - 1].item) == 1:
             nested = True
-        levels.append(2 if nested and numbered else level)
+        levels.append(2 if (nested and numbered) or (in_of_which and not numbered) else level)
     return levels
 
 
@@ -346,10 +351,27 @@ def _headline(row: Row) -> LineItem | None:
 
 
 def _rows_total(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
+    """The total row (top or bottom) = Σ the top-level rows; a parent = Σ its 其中 rows."""
+    levels = _side_levels(rows)
     totals = [r for r in rows if r.is_total]
-    others = [r for r in rows if not r.is_total]
+    others = [r for r, lvl in zip(rows, levels) if not r.is_total and lvl == 1]
     if not others:
         return
+    for i, row in enumerate(rows):
+        children = []
+        for nxt, lvl in zip(rows[i + 1:], levels[i + 1:]):
+            if nxt.is_total or lvl == 1:
+                break
+            children.append(nxt)
+        if levels[i] != 1 or row.is_total or not children:
+            continue
+        for label in _columns(rows):
+            expected = row.amount(label)
+            if expected is None:
+                continue
+            parts = [c.amount(label) or Decimal(0) for c in children]
+            ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
+                        f"{row.item} / {label}", expected, parts, _pages([row, *children], label))
     for total in totals:
         for label in _columns(rows):
             expected = total.amount(label)

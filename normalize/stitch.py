@@ -105,6 +105,10 @@ def caption_title(pt: PageTable) -> str | None:
     # "公开08表" printed on its own line above the table's name
     if i > 0 and re.fullmatch(r".{0,8}\d+表", lines[i - 1]):
         title = lines[i - 1] + title
+    # a title wrapped over two lines: a short tail (支出预算表) under its head
+    elif i > 0 and len(title) <= 12 and len(lines[i - 1]) <= 40 and "表" not in lines[i - 1] \
+            and not re.search(r"[。，；：:]", lines[i - 1]):
+        title = lines[i - 1] + title
     return title
 
 
@@ -251,6 +255,13 @@ def _same_grid(a: PageTable, b: PageTable) -> bool:
     return column_map(a, b) is not None
 
 
+def _same_frame(a: PageTable, b: PageTable, tol: float = GRID_TOLERANCE) -> bool:
+    """Same number of columns inside the same outer frame: a page scaled to fit its width
+    (Excel exports) moves the inner rulings but not the table's edges."""
+    return a.n_cols == b.n_cols and abs(a.col_edges[0] - b.col_edges[0]) <= tol and \
+        abs(a.col_edges[-1] - b.col_edges[-1]) <= tol
+
+
 def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable], list[str]]]:
     """Consecutive page tables that form one logical table, with the rule of each join."""
     groups: list[tuple[list[PageTable], list[str]]] = []
@@ -271,6 +282,10 @@ def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable]
             if not title and next_page and _same_grid(prev, pt):
                 members.append(pt)
                 evidence.append(f"pages {prev.page}->{pt.page}: no title, same column grid")
+                continue
+            if not title and next_page and _same_frame(prev, pt):
+                members.append(pt)
+                evidence.append(f"pages {prev.page}->{pt.page}: no title, same columns and frame (rescaled page)")
                 continue
         groups.append(([pt], []))
     return groups
