@@ -20,8 +20,6 @@ from typing import Iterable, Sequence
 
 from .records import UNIT_TO_YUAN, CheckResult, LineItem, PerformanceTarget, TableRecord
 
-LEVEL1_ENUM = re.compile(r"^[一二三四五六七八九十]+[、.．]")
-LEVEL2_ENUM = re.compile(r"^(\d+[、.．]|（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|其中[:：])")
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -242,12 +240,22 @@ def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
                         f"{parent.code} {parent.item} / {label}", expected, parts, _pages([parent, *children], label))
 
 
-def _enum_level(item: str) -> int:
-    if LEVEL1_ENUM.match(item):
-        return 1
-    if LEVEL2_ENUM.match(item):
-        return 2
-    return 1
+ENUM_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]+[、.．]"), 1),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[）)]"), 2),
+    (re.compile(r"^\d+[、.．](?!\d)"), 3),
+    (re.compile(r"^[（(]\d+[）)]"), 4),
+)
+OF_WHICH = re.compile(r"^其中[:：]?")
+
+
+def _enum_level(item: str) -> int | None:
+    """Numbering depth of a label: 一、 > （一） > 1. > (1); None when unnumbered."""
+    base = OF_WHICH.sub("", item)
+    for pattern, level in ENUM_LEVELS:
+        if pattern.match(base):
+            return level
+    return None
 
 
 def _closes_block(row: Row) -> bool:
@@ -257,26 +265,46 @@ def _closes_block(row: Row) -> bool:
 
 
 def _side_levels(side: Sequence[Row]) -> list[int]:
-    """Item levels down one side: 一、 is a top item and 1、 its child, except that a
-    numbering restarting at 一、 under an unnumbered row (年初结转和结余 / 一、…二、…) nests
-    under it."""
+    """Item depth down one side or table, from the numbering: 一、 > （一） > 1. > (1);
+    其中： rows (and unnumbered rows after them) sit one below the row above; a numbering
+    restarting at 一、 under an unnumbered row (年初结转和结余 / 一、二、三、) nests under it."""
     levels: list[int] = []
     nested = False
-    in_of_which = False  # rows after 其中： are its parts until the next numbered item
+    of_which: int | None = None
     for i, row in enumerate(side):
-        level = _enum_level(row.item)
-        numbered = LEVEL1_ENUM.match(row.item) is not None
-        if row.item.startswith(("其中", "其中：")):
-            in_of_which = True
-        elif numbered or _closes_block(row):
-            in_of_which = False
-        if _closes_block(row) or (not numbered and level == 1 and not in_of_which):
-            nested = False
-        elif numbered and row.item.startswith("一") and i > 0 and not _closes_block(side[i - 1]) \
-                and not LEVEL1_ENUM.match(side[i - 1].item) and _enum_level(side[i - 1].item) == 1:
-            nested = True
-        levels.append(2 if (nested and numbered) or (in_of_which and not numbered) else level)
+        raw = _enum_level(row.item)
+        prev = side[i - 1] if i else None
+        if _closes_block(row):
+            nested, of_which = False, None
+            level = 1
+        elif OF_WHICH.match(row.item):
+            level = raw if raw is not None else (levels[-1] + 1 if levels else 2)
+            of_which = level
+        elif raw is None:
+            level = of_which if of_which is not None else 1
+            nested = nested and of_which is not None
+        else:
+            if raw == 1 and prev is not None and not _closes_block(prev) and _enum_level(prev.item) is None \
+                    and not OF_WHICH.match(prev.item) and of_which is None:
+                nested = True
+            level = raw + 1 if nested else raw
+            if of_which is not None and level <= of_which - 1:
+                of_which = None
+        levels.append(level)
     return levels
+
+
+def _children(rows: Sequence[Row], levels: Sequence[int], i: int) -> list[Row]:
+    """The direct children of row i: the shallowest rows below it before its next peer."""
+    below: list[tuple[Row, int]] = []
+    for nxt, lvl in zip(rows[i + 1:], levels[i + 1:]):
+        if _closes_block(nxt) or lvl <= levels[i]:
+            break
+        below.append((nxt, lvl))
+    if not below:
+        return []
+    top = min(lvl for _, lvl in below)
+    return [r for r, lvl in below if lvl == top]
 
 
 def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
@@ -286,15 +314,9 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     for section, side in sides.items():
         labels = _columns(side)
         levels = _side_levels(side)
-        # a parent item (一、 or an unnumbered one) = Σ its children that follow it
+        # a parent item = Σ its direct children (1、 under 一、, 其中 rows)
         for i, row in enumerate(side):
-            if _closes_block(row) or levels[i] != 1:
-                continue
-            children = []
-            for nxt, lvl in zip(side[i + 1:], levels[i + 1:]):
-                if _closes_block(nxt) or lvl == 1:
-                    break
-                children.append(nxt)
+            children = [] if _closes_block(row) else _children(side, levels, i)
             if not children:
                 continue
             for label in labels:
@@ -358,12 +380,8 @@ def _rows_total(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     if not others:
         return
     for i, row in enumerate(rows):
-        children = []
-        for nxt, lvl in zip(rows[i + 1:], levels[i + 1:]):
-            if nxt.is_total or lvl == 1:
-                break
-            children.append(nxt)
-        if levels[i] != 1 or row.is_total or not children:
+        children = [] if _closes_block(row) else _children(rows, levels, i)
+        if not children:
             continue
         for label in _columns(rows):
             expected = row.amount(label)

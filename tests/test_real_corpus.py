@@ -1,0 +1,72 @@
+"""The 12 real published PDFs against expectations written by reading them (tests/data).
+
+Every table with its page span and type, every printed total in line_items, the
+document facts, and every identity check that runs passing — except the findings
+listed in KNOWN_FINDINGS, each a quirk of the published document explained there.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from real_corpus import EXPECTED, REAL, run, score
+
+pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpus/real not present (run beside shared/)")
+
+# check_id -> why the published document itself makes this check fail
+KNOWN_FINDINGS = {
+    "ae86jack__js_gaofayuan_2019_doc.pdf": {
+        # p8 draws the 功能分类 header cell over one column and 支出用途 over three, so the
+        # 功能分类 amounts stand under a 支出用途/金额 header and add into its subtotal
+        "income_expenditure_summary.total_eq_sum_of_items",
+    },
+}
+
+
+@lru_cache(maxsize=None)
+def result(name: str):
+    out = run(name)
+    return out, score(name, out)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_table_found_with_its_span_and_type(name):
+    _, s = result(name)
+    assert (s.tables_found, s.tables_typed) == (s.tables_expected, s.tables_expected), s.problems
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_printed_total_is_a_line_item(name):
+    _, s = result(name)
+    assert s.totals_found == s.totals_expected, [p for p in s.problems if p.startswith("total")]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_document_facts(name):
+    _, s = result(name)
+    assert s.facts_ok, s.problems
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_identity_checks_pass_or_are_known_findings(name):
+    out, _ = result(name)
+    failed = {(c.check_id, c.subject) for c in out.checks if c.status == "failed"}
+    unexplained = {f for f in failed if f[0] not in KNOWN_FINDINGS.get(name, set())}
+    assert not unexplained
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["usable"]))
+def test_usable_documents_do_not_fail(name):
+    out, _ = result(name)
+    assert out.document.status == "ok", out.document.error
+
+
+def test_unusable_text_layer_fails_clearly_and_yields_nothing():
+    name = next(n for n, e in EXPECTED.items() if not e["usable"])
+    out, _ = result(name)
+    doc = out.document
+    assert doc.status == "failed"
+    assert "unusable text layer" in doc.error and "pages 1-12" in doc.error
+    assert not out.line_items and not out.tables
