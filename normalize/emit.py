@@ -140,6 +140,8 @@ def _code_level(code: str | None, scheme: str | None) -> int | None:
 
 
 def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
+    if lt.form is not None:
+        return _form_line_items(doc_id, lt)
     grid = lt.grid()
     money = money_columns(lt)
     if not money:
@@ -196,9 +198,105 @@ def _text(cell: LogicalCell | None) -> str | None:
     return t or None
 
 
+@dataclass(frozen=True)
+class FormFacts:
+    """The label/value part of a form table."""
+
+    fields: dict[str, str]
+    funds_cell: LogicalCell | None
+    funds_unit: str | None
+    indicator_header_row: int | None
+    indicator_cols: dict[str, int]
+
+
+UNIT_IN_LABEL = re.compile(r"[（(](亿元|万元|千元|元)[）)]")
+
+
+def read_form(lt: LogicalTable) -> FormFacts:
+    """Fields from the form's label/value rows (the value is the next cell with text in the
+    row; a label merged over rows collects every row's value, e.g. 总体绩效目标), and where
+    the indicator grid starts."""
+    assert lt.form is not None
+    grid = lt.grid()
+    fields: dict[str, str] = {}
+    funds_cell = funds_unit = None
+    header_row, cols = None, {}
+    for r, row in enumerate(grid):
+        texts = [(c, squash(cell.text)) for c, cell in enumerate(row) if cell is not None and cell.row == r]
+        if header_row is None:
+            found = {name: c for name, pattern in lt.form.indicator_columns.items() for c, t in texts if pattern.search(t)}
+            if "level3" in found:
+                header_row, cols = r, found
+                break
+        first = row[0]
+        if first is None or not squash(first.text):
+            continue
+        label = squash(first.text)
+        for name, pattern in lt.form.fields.items():
+            if not pattern.search(label):
+                continue
+            values = []
+            for rr in range(first.row, first.row + first.row_span):
+                cell = next((c for c in grid[rr][1:] if c is not None and c is not first and c.row == rr
+                             and squash(c.text)), None)
+                if cell is not None:
+                    values.append((cell.text or "").strip())
+                    if name == "funds" and funds_cell is None:
+                        funds_cell, funds_unit = cell, (UNIT_IN_LABEL.search(label) or [None, lt.unit])[1]
+            if values and name not in fields:
+                fields[name] = "\n".join(values)
+    return FormFacts(fields, funds_cell, funds_unit, header_row, cols)
+
+
+def _form_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
+    form = read_form(lt)
+    if form.indicator_header_row is None:
+        return []
+    grid = lt.grid()
+    out: list[PerformanceTarget] = []
+    level1 = level2 = None
+    at = lambda r, name: grid[r][form.indicator_cols[name]] if name in form.indicator_cols else None  # noqa: E731
+    for r in range(form.indicator_header_row + 1, len(grid)):
+        l1, l2, l3 = _text(at(r, "level1")), _text(at(r, "level2")), _text(at(r, "level3"))
+        if l1 and l1 != level1:
+            level1, level2 = l1, None
+        if l2:
+            level2 = l2
+        if not l3 or squash(l3) == "/":
+            continue
+        raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
+        parsed = parse_target(raw, vtype)
+        own = [c for c in grid[r] if c is not None and c.row == r] or [at(r, "level3")]
+        out.append(PerformanceTarget(
+            doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type,
+            unit_code=form.fields.get("unit_code"), unit_name=form.fields.get("unit_name"),
+            project_name=form.fields.get("project_name"), funds=parse_amount(form.fields.get("funds")),
+            goal=form.fields.get("goal"), level1=level1, level2=level2, level3=l3,
+            target_raw=raw, comparator=parsed.comparator, target_value=parsed.value,
+            target_low=parsed.low, target_high=parsed.high,
+            target_unit=_text(at(r, "target_unit")), target_content=_text(at(r, "target_content")),
+            scoring_rule=_text(at(r, "scoring_rule")), weight=parse_weight(_text(at(r, "remark"))),
+            page_start=min(c.page for c in own), page_end=max(c.page_end for c in own),
+        ))
+    return out
+
+
+def _form_line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
+    form = read_form(lt)
+    cell, amount = form.funds_cell, parse_amount(form.funds_cell.text) if form.funds_cell else None
+    if cell is None or amount is None:
+        return []
+    label = next((squash(c.text) for c in lt.cells if c.row == cell.row and c.col == 0), "资金总额")
+    return [LineItem(doc_id, lt.table_id, lt.table_type, cell.row, None, None, None, None,
+                     squash(form.fields.get("project_name")), False, label, "funds", amount, form.funds_unit,
+                     to_yuan(amount, form.funds_unit), cell.page)]
+
+
 def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
     if lt.table_type not in PERFORMANCE_TYPES:
         return []
+    if lt.form is not None:
+        return _form_targets(doc_id, lt)
     grid = lt.grid()
     col = {role.role: i for i, role in reversed(list(enumerate(lt.roles)))}
     if "level3" not in col:

@@ -49,11 +49,30 @@ class ColumnRole:
 
 
 @dataclass(frozen=True)
+class FormRule:
+    """A table printed as a form: label/value rows, then an indicator grid (registry.toml)."""
+
+    table_type: str
+    start: re.Pattern[str]
+    fields: dict[str, re.Pattern[str]]
+    indicator_columns: dict[str, re.Pattern[str]]
+
+
+@dataclass(frozen=True)
 class Registry:
     table_types: tuple[TableTypeRule, ...]
     columns: tuple[ColumnRule, ...]
     sections: tuple[tuple[str, re.Pattern[str]], ...]
     complete_cell: dict[str, re.Pattern[str]] = field(default_factory=dict)  # role -> what a whole cell looks like
+    forms: tuple[FormRule, ...] = ()
+
+    def form_starting(self, first_cell_text: str | None, table_type: str) -> FormRule | None:
+        """The form a page table starts, judged by its first cell (项目名称), if any."""
+        t = squash(first_cell_text)
+        for form in self.forms:
+            if form.table_type == table_type and t and form.start.search(t):
+                return form
+        return None
 
     def classify_title(self, title: str | None) -> str:
         """Canonical table type of a printed title, ``other`` if none matches."""
@@ -106,6 +125,11 @@ def load_registry(path: Path | None = None) -> Registry:
         ),
         sections=tuple((s["section"], re.compile(s["label"])) for s in data.get("sections", [])),
         complete_cell={role: re.compile(p) for role, p in data.get("stitch", {}).get("complete", {}).items()},
+        forms=tuple(
+            FormRule(f["table_type"], re.compile(f["start"]), {k: re.compile(v) for k, v in f["fields"].items()},
+                     {k: re.compile(v) for k, v in f["indicator_columns"].items()})
+            for f in data.get("forms", [])
+        ),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from budgetpdf.extract.models import BBox, GridCell, PageTable
 
-from .registry import ColumnRole, Registry, default_registry, squash
+from .registry import ColumnRole, FormRule, Registry, default_registry, squash
 from .values import is_amount_text
 
 CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
@@ -69,6 +69,7 @@ class LogicalTable:
     pages: tuple[int, ...]
     evidence: tuple[str, ...]
     captions: tuple[str, ...] = ()
+    form: FormRule | None = None  # printed as a form (label/value rows, then indicators)
 
     @property
     def n_rows(self) -> int:
@@ -262,8 +263,16 @@ def _same_frame(a: PageTable, b: PageTable, tol: float = GRID_TOLERANCE) -> bool
         abs(a.col_edges[-1] - b.col_edges[-1]) <= tol
 
 
-def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable], list[str]]]:
-    """Consecutive page tables that form one logical table, with the rule of each join."""
+def _first_cell_text(pt: PageTable) -> str | None:
+    return next((c.text for c in sorted(pt.cells, key=lambda c: (c.row, c.col)) if squash(c.text)), None)
+
+
+def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = None) -> list[tuple[list[PageTable], list[str]]]:
+    """Consecutive page tables that form one logical table, with the rule of each join.
+
+    A repeated title continues a table, except where the page opens a new form (one
+    项目绩效目标表 per project, each starting at 项目名称)."""
+    registry = registry or default_registry()
     groups: list[tuple[list[PageTable], list[str]]] = []
     last_on_page = {}
     for pt in tables:
@@ -275,7 +284,8 @@ def group_page_tables(tables: Sequence[PageTable]) -> list[tuple[list[PageTable]
             prev = members[-1]
             first_title = caption_title(members[0])
             next_page = pt.page == prev.page + 1 and pt.index_on_page == 0 and prev.index_on_page == last_on_page[prev.page]
-            if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page:
+            starts_form = registry.form_starting(_first_cell_text(pt), registry.classify_title(title)) is not None
+            if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page and not starts_form:
                 members.append(pt)
                 evidence.append(f"pages {prev.page}->{pt.page}: repeated title")
                 continue
@@ -311,7 +321,8 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     first = members[0]
     title = caption_title(first)
     table_type = registry.classify_title(title)
-    n_head_first = first_page_header_rows(first)
+    form = registry.form_starting(_first_cell_text(first), table_type)
+    n_head_first = 0 if form else first_page_header_rows(first)
     paths = column_paths(first, n_head_first)
     roles = tuple(registry.column_role(p, table_type) for p in paths)
     roles = split_code_columns(roles, paths)
@@ -357,6 +368,7 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
         pages=tuple(sorted({m.page for m in members})),
         evidence=tuple(evidence),
         captions=captions,
+        form=form,
     )
 
 
@@ -531,7 +543,8 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
 
 def stitch_document(tables: Sequence[PageTable], registry: Registry | None = None) -> list[LogicalTable]:
     registry = registry or default_registry()
-    return [stitch(i, members, evidence, registry) for i, (members, evidence) in enumerate(group_page_tables(tables))]
+    return [stitch(i, members, evidence, registry)
+            for i, (members, evidence) in enumerate(group_page_tables(tables, registry))]
 
 
 __all__ = ["LogicalCell", "LogicalTable", "stitch_document", "group_page_tables", "caption_title"]
