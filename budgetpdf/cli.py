@@ -24,7 +24,10 @@ def main() -> None:
 @click.option("--engine", type=click.Choice(["pdfplumber", "camelot"]), default="pdfplumber", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the full debug dump as JSON instead of the summary.")
 @click.option("--rows", default=5, show_default=True, help="Rows shown per table.")
-def inspect(pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_json: bool, rows: int) -> None:
+@click.option("--stage", type=click.Choice(["extract", "normalize"]), default="extract", show_default=True,
+              help="extract: page tables as found; normalize: logical tables after stitching, with evidence and checks.")
+def inspect(pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_json: bool, rows: int,
+            stage: str) -> None:
     """Show what the extract stage finds on each page of PDF."""
     from budgetpdf.extract import PdfOpenError, extract_document, to_debug_dict
 
@@ -36,7 +39,17 @@ def inspect(pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_
         raise click.ClickException(f"cannot open {pdf.name}: {e}") from None
     except ValueError as e:
         raise click.ClickException(str(e)) from None
-    if as_json:
+    if stage == "normalize":
+        from budgetpdf.normalize import normalize_document
+        from budgetpdf.normalize.debug import normalized_debug_dict, print_normalized
+
+        norm = normalize_document(doc)
+        if as_json:
+            json.dump(normalized_debug_dict(norm), sys.stdout, ensure_ascii=False, indent=1, default=str)
+            sys.stdout.write("\n")
+        else:
+            print_normalized(norm, rows)
+    elif as_json:
         json.dump(to_debug_dict(doc), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
