@@ -248,6 +248,24 @@ def read_form(lt: LogicalTable) -> FormFacts:
     return FormFacts(fields, funds_cell, funds_unit, header_row, cols)
 
 
+def _indicator_target(doc_id: str, lt: LogicalTable, grid, r: int, at, level1: str | None, level2: str | None,
+                      level3: str, owner: dict) -> PerformanceTarget:
+    """One indicator row as a target; ``owner`` holds its unit/project fields."""
+    raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
+    parsed = parse_target(raw, vtype)
+    # the indicator's own cells: merged project/unit cells run over pages it does not reach
+    own = [c for c in grid[r] if c is not None and c.row == r and c.row_span == 1] or [at(r, "level3")]
+    return PerformanceTarget(
+        doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, **owner,
+        level1=level1, level2=level2, level3=level3,
+        target_raw=raw, comparator=parsed.comparator, target_value=parsed.value,
+        target_low=parsed.low, target_high=parsed.high,
+        target_unit=_text(at(r, "target_unit")), target_content=_text(at(r, "target_content")),
+        scoring_rule=_text(at(r, "scoring_rule")), weight=parse_weight(_text(at(r, "remark"))),
+        page_start=min(c.page for c in own), page_end=max(c.page_end for c in own),
+    )
+
+
 def _form_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
     form = read_form(lt)
     if form.indicator_header_row is None:
@@ -264,20 +282,10 @@ def _form_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
             level2 = l2
         if not l3 or squash(l3) == "/":
             continue
-        raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
-        parsed = parse_target(raw, vtype)
-        own = [c for c in grid[r] if c is not None and c.row == r] or [at(r, "level3")]
-        out.append(PerformanceTarget(
-            doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type,
-            unit_code=form.fields.get("unit_code"), unit_name=form.fields.get("unit_name"),
-            project_name=form.fields.get("project_name"), funds=parse_amount(form.fields.get("funds")),
-            goal=form.fields.get("goal"), level1=level1, level2=level2, level3=l3,
-            target_raw=raw, comparator=parsed.comparator, target_value=parsed.value,
-            target_low=parsed.low, target_high=parsed.high,
-            target_unit=_text(at(r, "target_unit")), target_content=_text(at(r, "target_content")),
-            scoring_rule=_text(at(r, "scoring_rule")), weight=parse_weight(_text(at(r, "remark"))),
-            page_start=min(c.page for c in own), page_end=max(c.page_end for c in own),
-        ))
+        out.append(_indicator_target(doc_id, lt, grid, r, at, level1, level2, l3, {
+            "unit_code": form.fields.get("unit_code"), "unit_name": form.fields.get("unit_name"),
+            "project_name": form.fields.get("project_name"), "funds": parse_amount(form.fields.get("funds")),
+            "goal": form.fields.get("goal")}))
     return out
 
 
@@ -321,25 +329,12 @@ def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget
             level2 = l2
         if not l3 or squash(l3) == "/":
             continue
-        raw, vtype = _text(at(r, "target_raw")), _text(at(r, "value_type"))
-        parsed = parse_target(raw, vtype)
-        # the indicator's own cells: merged project/unit cells run over pages it does not reach
-        own = [c for c in grid[r] if c is not None and c.row == r and c.row_span == 1] or [at(r, "level3")]
         is_project_table = lt.table_type == "project_performance_targets"
-        out.append(PerformanceTarget(
-            doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type,
-            unit_code=squash(_text(at(r, "unit_code"))) or None,
-            unit_name=unit_name if is_project_table else name,
-            project_name=name if is_project_table else None,
-            funds=parse_amount(_text(at(r, "funds"))),
-            goal=_text(goal_cell),
-            level1=level1, level2=level2, level3=l3,
-            target_raw=raw, comparator=parsed.comparator, target_value=parsed.value,
-            target_low=parsed.low, target_high=parsed.high,
-            target_unit=_text(at(r, "target_unit")), target_content=_text(at(r, "target_content")),
-            scoring_rule=_text(at(r, "scoring_rule")), weight=parse_weight(_text(at(r, "remark"))),
-            page_start=min(c.page for c in own), page_end=max(c.page_end for c in own),
-        ))
+        out.append(_indicator_target(doc_id, lt, grid, r, at, level1, level2, l3, {
+            "unit_code": squash(_text(at(r, "unit_code"))) or None,
+            "unit_name": unit_name if is_project_table else name,
+            "project_name": name if is_project_table else None,
+            "funds": parse_amount(_text(at(r, "funds"))), "goal": _text(goal_cell)}))
     return out
 
 
