@@ -18,11 +18,11 @@ import logging
 import warnings as _warnings
 from collections.abc import Sequence
 
-from .models import BBox, GridCell, PageInfo, PageTable
-from .page import assign_slots, attach_captions, is_numeric, page_info_base, text_lines, _inside
+from .models import BBox, PageInfo, PageTable
+from .page import _inside, assign_slots, attach_captions, grid_cells, is_numeric, page_info_base, text_lines
 from .rulings import RawGrid
 from .settings import ExtractSettings
-from .textrepair import chars_to_text, dedupe_chars, has_bad_text
+from .textrepair import dedupe_chars
 
 
 def camelot_spans(ctable) -> list[tuple[int, int, int, int]]:
@@ -60,13 +60,7 @@ def convert_table(ctable, page_no: int, page_height: float, chars, garbled: bool
     grid = RawGrid(row_edges, col_edges, [], [])
     slots = assign_slots(chars, grid)
     spans = camelot_spans(ctable) if ruled else [(r, c, 1, 1) for r in range(len(cells)) for c in range(len(cells[0]))]
-    out: list[GridCell] = []
-    for r, c, rs, cs in spans:
-        chs = [ch for rr in range(r, r + rs) for cc in range(c, c + cs) for ch in slots.get((rr, cc), ())]
-        text: str | None = chars_to_text(chs, overlap=settings.line_overlap, gap_ratio=settings.word_gap_ratio)
-        if chs and (garbled or has_bad_text(text or "")):
-            text = None
-        out.append(GridCell(r, c, rs, cs, BBox(col_edges[c], row_edges[r], col_edges[c + cs], row_edges[r + rs]), text))
+    out = grid_cells(spans, slots, row_edges, col_edges, garbled, settings)
     return PageTable(
         page=page_no,
         index_on_page=0,

@@ -152,6 +152,20 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
     )
 
 
+def grid_cells(spans, slots: dict[tuple[int, int], list[Char]], row_edges: Sequence[float],
+               col_edges: Sequence[float], garbled: bool, settings: ExtractSettings) -> list[GridCell]:
+    """Cells with repaired text for spans (row, col, row_span, col_span) over a slot grid;
+    text None where glyphs are present but undecodable."""
+    cells: list[GridCell] = []
+    for r, c, rs, cs in spans:
+        chs = [ch for rr in range(r, r + rs) for cc in range(c, c + cs) for ch in slots.get((rr, cc), ())]
+        text: str | None = chars_to_text(chs, overlap=settings.line_overlap, gap_ratio=settings.word_gap_ratio)
+        if chs and (garbled or has_bad_text(text or "")):
+            text = None
+        cells.append(GridCell(r, c, rs, cs, BBox(col_edges[c], row_edges[r], col_edges[c + cs], row_edges[r + rs]), text))
+    return cells
+
+
 def build_ruled_table(
     grid: RawGrid, chars: Sequence[Char], page_no: int, garbled: bool, settings: ExtractSettings
 ) -> PageTable | None:
@@ -167,13 +181,7 @@ def build_ruled_table(
     if R * C < 2 or len(spans) < 2:
         return None
     re_, ce = grid.row_edges, grid.col_edges
-    cells: list[GridCell] = []
-    for r, c, rs, cs in spans:
-        chs = [ch for rr in range(r, r + rs) for cc in range(c, c + cs) for ch in slots.get((rr, cc), ())]
-        text: str | None = chars_to_text(chs, overlap=settings.line_overlap, gap_ratio=settings.word_gap_ratio)
-        if chs and (garbled or has_bad_text(text or "")):
-            text = None
-        cells.append(GridCell(r, c, rs, cs, BBox(ce[c], re_[r], ce[c + cs], re_[r + rs]), text))
+    cells = grid_cells(spans, slots, re_, ce, garbled, settings)
     return PageTable(
         page=page_no,
         index_on_page=0,

@@ -307,6 +307,20 @@ def _children(rows: Sequence[Row], levels: Sequence[int], i: int) -> list[Row]:
     return [r for r, lvl in below if lvl == top]
 
 
+def _parent_items(ctx: _Ctx, table: TableRecord, rows: Sequence[Row], levels: Sequence[int], prefix: str) -> None:
+    """A parent item = Σ its direct children (1、 under 一、, 其中 rows), per printed column."""
+    labels = _columns(rows)
+    for i, row in enumerate(rows):
+        children = [] if _closes_block(row) else _children(rows, levels, i)
+        for label in labels if children else ():
+            expected = row.amount(label)
+            if expected is None:
+                continue
+            parts = [c.amount(label) or Decimal(0) for c in children]
+            ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
+                        f"{prefix}{row.item} / {label}", expected, parts, _pages([row, *children], label))
+
+
 def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     sides: dict[str | None, list[Row]] = defaultdict(list)
     for r in rows:
@@ -314,18 +328,7 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     for section, side in sides.items():
         labels = _columns(side)
         levels = _side_levels(side)
-        # a parent item = Σ its direct children (1、 under 一、, 其中 rows)
-        for i, row in enumerate(side):
-            children = [] if _closes_block(row) else _children(side, levels, i)
-            if not children:
-                continue
-            for label in labels:
-                expected = row.amount(label)
-                if expected is None:
-                    continue
-                parts = [c.amount(label) or Decimal(0) for c in children]
-                ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
-                            f"{section} {row.item} / {label}", expected, parts, _pages([row, *children], label))
+        _parent_items(ctx, table, side, levels, f"{section} ")
         # each total = Σ top-level rows since the previous total (+ the previous total)
         previous: Row | None = None
         block: list[Row] = []
@@ -379,17 +382,7 @@ def _rows_total(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     others = [r for r, lvl in zip(rows, levels) if not r.is_total and lvl == 1]
     if not others:
         return
-    for i, row in enumerate(rows):
-        children = [] if _closes_block(row) else _children(rows, levels, i)
-        if not children:
-            continue
-        for label in _columns(rows):
-            expected = row.amount(label)
-            if expected is None:
-                continue
-            parts = [c.amount(label) or Decimal(0) for c in children]
-            ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
-                        f"{row.item} / {label}", expected, parts, _pages([row, *children], label))
+    _parent_items(ctx, table, rows, levels, "")
     for total in totals:
         for label in _columns(rows):
             expected = total.amount(label)
