@@ -62,3 +62,39 @@ def test_truth_passes_every_identity(path):
     for t in tables:
         if not t.is_empty and t.table_type != "other":
             assert t.table_id in checked, t.title
+
+
+def _mutated(truth: dict, match, new_amount: str):
+    """The truth with one line item's printed amount changed (a misread figure)."""
+    items = []
+    hit = 0
+    for li in truth["line_items"]:
+        if match(li):
+            li = {**li, "amount": new_amount}
+            hit += 1
+        items.append(li)
+    assert hit == 1, f"{hit} line items matched"
+    return {**truth, "line_items": items}
+
+
+CHANGSHA = ROOT / "fixtures" / "docs" / "changsha-miit-2023-budget.truth.json"
+
+
+@pytest.mark.parametrize("match,new,check_id,expected,actual", [
+    # 行政运行 基本支出 in 部门支出总表 misread 2,528.61 → 2,582.61: its 款 21505 no longer adds up
+    (lambda li: li["table_type"] == "expenditure_summary" and li["code"] == "2150501" and li["measure"] == "basic",
+     "2582.61", "expenditure_summary.parent_code_eq_sum_of_children", "7095.92", "7149.92"),
+    # 30101 基本工资 misread 895.57 → 859.57: 301 工资福利支出 = Σ 301xx fails with 4,821.85 printed
+    (lambda li: li["table_type"] == "general_budget_basic_expenditure" and li["code"] == "30101" and li["measure"] == "total",
+     "859.57", "general_budget_basic_expenditure.parent_code_eq_sum_of_children", "4821.85", "4785.85"),
+    # 项目支出绩效目标表: project 派驻纪检监察组办公经费 3.00 misread as 8.00: unit 501001 ≠ Σ projects
+    (lambda li: li["table_type"] == "project_performance_targets" and li["item"] == "派驻纪检监察组办公经费",
+     "8.00", "project_performance_targets.unit_eq_sum_of_projects", "312.58", "317.58"),
+])
+def test_a_misread_figure_fails_the_right_check_with_the_printed_expected(match, new, check_id, expected, actual):
+    truth = _mutated(json.loads(CHANGSHA.read_text("utf-8")), match, new)
+    doc_id, tables, items, targets = records(truth)
+    results = run_checks(doc_id, tables, items, targets, prose_of("changsha-miit-2023-budget"))
+    failed = [r for r in results if r.status == "failed" and r.check_id == check_id]
+    assert [(r.expected, r.actual) for r in failed][:1] == [(Decimal(expected), Decimal(actual))], \
+        [(r.check_id, r.subject, r.expected, r.actual) for r in results if r.status == "failed"]
