@@ -19,7 +19,7 @@ import warnings as _warnings
 from collections.abc import Sequence
 
 from .models import BBox, PageInfo, PageTable
-from .page import _inside, assign_slots, attach_captions, grid_cells, is_numeric, page_info_base, text_lines
+from .page import _inside, assign_slots, attach_captions, grid_cells, is_numeric, page_info, page_info_base, text_lines
 from .rulings import RawGrid
 from .settings import ExtractSettings
 from .textrepair import dedupe_chars
@@ -129,19 +129,7 @@ def extract_pages_camelot(data: bytes, pdf, wanted: Sequence[int], settings: Ext
         lines = text_lines(rest, settings, garbled)
         found, lines = attach_captions(found, lines, settings)
         tables.extend(found)
-        infos.append(
-            PageInfo(
-                page=pno,
-                width=float(page.width),
-                height=h,
-                rotation=int(page.rotation or 0),
-                n_chars=n_chars,
-                has_text_layer=has_text,
-                garbled=garbled,
-                lines=tuple(lines),
-                n_images=len(page.images),
-            )
-        )
+        infos.append(page_info(page, pno, n_chars, has_text, garbled, lines))
         if garbled:
             warnings.append(f"page {pno}: text layer garbled; cell texts set to None")
         page.close()

@@ -295,6 +295,21 @@ def page_info_base(page, chars: Sequence[Char], settings: ExtractSettings) -> tu
     return rep.n_chars, has_text, garbled
 
 
+def page_info(page, page_no: int, n_chars: int, has_text: bool, garbled: bool, lines: Sequence[TextLine]) -> PageInfo:
+    """A pdfplumber page's facts beside its tables (both engines report pages alike)."""
+    return PageInfo(
+        page=page_no,
+        width=float(page.width),
+        height=float(page.height),
+        rotation=int(page.rotation or 0),
+        n_chars=n_chars,
+        has_text_layer=has_text,
+        garbled=garbled,
+        lines=tuple(lines),
+        n_images=len(page.images),
+    )
+
+
 def extract_page(page, settings: ExtractSettings) -> PageResult:
     """Tables, captions, prose lines and flags of one pdfplumber page."""
     from .unruled import find_unruled_tables
@@ -323,17 +338,7 @@ def extract_page(page, settings: ExtractSettings) -> PageResult:
             rest = [c for c in chars if not any(_inside(c, t.bbox) for t in tables)]
     lines = text_lines(rest, settings, garbled)
     tables, lines = attach_captions(tables, lines, settings)
-    info = PageInfo(
-        page=page_no,
-        width=float(page.width),
-        height=float(page.height),
-        rotation=int(page.rotation or 0),
-        n_chars=n_chars,
-        has_text_layer=has_text,
-        garbled=garbled,
-        lines=tuple(lines),
-        n_images=len(page.images),
-    )
+    info = page_info(page, page_no, n_chars, has_text, garbled, lines)
     if garbled:
         warnings.append(f"page {page_no}: text layer garbled (unmapped or mis-mapped glyphs); cell texts set to None")
     if not has_text and page.images:

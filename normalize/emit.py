@@ -248,6 +248,16 @@ def read_form(lt: LogicalTable) -> FormFacts:
     return FormFacts(fields, funds_cell, funds_unit, header_row, cols)
 
 
+def _filled_levels(row_level1: str | None, row_level2: str | None, level1: str | None,
+                   level2: str | None) -> tuple[str | None, str | None]:
+    """一级/二级指标 filled down over merged cells: a new 一级指标 starts its 二级 afresh."""
+    if row_level1 and row_level1 != level1:
+        level1, level2 = row_level1, None
+    if row_level2:
+        level2 = row_level2
+    return level1, level2
+
+
 def _indicator_target(doc_id: str, lt: LogicalTable, grid, r: int, at, level1: str | None, level2: str | None,
                       level3: str, owner: dict) -> PerformanceTarget:
     """One indicator row as a target; ``owner`` holds its unit/project fields."""
@@ -275,11 +285,8 @@ def _form_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
     level1 = level2 = None
     at = lambda r, name: grid[r][form.indicator_cols[name]] if name in form.indicator_cols else None  # noqa: E731
     for r in range(form.indicator_header_row + 1, len(grid)):
-        l1, l2, l3 = _text(at(r, "level1")), _text(at(r, "level2")), _text(at(r, "level3"))
-        if l1 and l1 != level1:
-            level1, level2 = l1, None
-        if l2:
-            level2 = l2
+        level1, level2 = _filled_levels(_text(at(r, "level1")), _text(at(r, "level2")), level1, level2)
+        l3 = _text(at(r, "level3"))
         if not l3 or squash(l3) == "/":
             continue
         out.append(_indicator_target(doc_id, lt, grid, r, at, level1, level2, l3, {
@@ -322,11 +329,8 @@ def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget
             unit_name = name  # a unit row of 项目支出绩效目标表 (no goal, no indicators)
         if name_cell is not owner:
             owner, level1, level2 = name_cell, None, None
-        l1, l2, l3 = _text(at(r, "level1")), _text(at(r, "level2")), _text(at(r, "level3"))
-        if l1 and l1 != level1:
-            level1, level2 = l1, None
-        if l2:
-            level2 = l2
+        level1, level2 = _filled_levels(_text(at(r, "level1")), _text(at(r, "level2")), level1, level2)
+        l3 = _text(at(r, "level3"))
         if not l3 or squash(l3) == "/":
             continue
         is_project_table = lt.table_type == "project_performance_targets"
