@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from budgetpdf.extract.engines import DEFAULT_ENGINE, ENGINES
+
 from . import __version__
 
 
@@ -21,7 +23,7 @@ def main() -> None:
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--pages", default=None, help="1-based pages, e.g. 3-5 or 2,7-9 (default: all).")
 @click.option("--png", "png_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write cell overlays, one PNG per page, into this directory.")
-@click.option("--engine", type=click.Choice(["pdfplumber", "camelot"]), default="pdfplumber", show_default=True)
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the full debug dump as JSON instead of the summary.")
 @click.option("--rows", default=5, show_default=True, help="Rows shown per table.")
 @click.option("--stage", type=click.Choice(["extract", "normalize"]), default="extract", show_default=True,

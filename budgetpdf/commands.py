@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from budgetpdf.extract.engines import DEFAULT_ENGINE, ENGINES
+
 EXIT_CODES = """Exit codes: 0 every document ok; 1 some documents failed or are partial
 (see the documents dataset's status/error); 2 usage error."""
 
@@ -32,7 +34,7 @@ class SizeType(click.ParamType):
               help="Dataset folder (six Parquet datasets).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: CPU count].")
-@click.option("--engine", type=click.Choice(["pdfplumber", "camelot"]), default="pdfplumber", show_default=True)
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE, show_default=True)
 @click.option("--force", is_flag=True, help="Redo documents already in the dataset.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
               help="Seconds one file may take; slower files are recorded as failed.")

@@ -1,4 +1,4 @@
-"""``extract_document``: open a PDF once, run one engine over its pages."""
+"""``extract_document``: check the file, open it once with one engine, loop over its pages."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .models import ExtractedDocument, PageInfo, PageTable
+from .engines import DEFAULT_ENGINE, ENGINES, get_engine
+from .models import ExtractedDocument, PageInfo, PageResult
 from .settings import DEFAULT_SETTINGS, ExtractSettings
-
-ENGINES = ("pdfplumber", "camelot")
 
 
 class PdfOpenError(Exception):
@@ -96,81 +95,48 @@ def _page_count_pdfminer(data: bytes) -> int | None:
 def extract_document(
     path: str | Path,
     *,
-    engine: str = "pdfplumber",
+    engine: str = DEFAULT_ENGINE,
     pages: str | Iterable[int] | None = None,
     settings: ExtractSettings | None = None,
 ) -> ExtractedDocument:
     """Tables (grids with spans, repaired text, captions) and page flags of one PDF.
 
-    ``pages`` are 1-based (``"3-5"`` or a list); ``engine`` is ``pdfplumber`` (own
-    ruling analysis) or ``camelot`` (lattice, stream for pages without rulings).
-    A page that fails is reported in ``PageInfo.error`` and ``warnings``; the other
-    pages are still extracted.
+    ``pages`` are 1-based (``"3-5"`` or a list); ``engine`` names one of ``ENGINES``.
+    Raises ``FileNotFoundError``, ``PdfOpenError`` (empty, not a PDF, encrypted,
+    corrupt) and ``ValueError`` (unknown engine, pages out of range). A page that
+    fails is reported in its ``PageInfo.error`` and in ``warnings``; the other pages
+    are still extracted.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    eng = get_engine(engine)
     settings = settings or DEFAULT_SETTINGS
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     data = preflight(path)
     doc_id = hashlib.sha256(data).hexdigest()
-    import io
-
-    import pdfplumber
-    from pdfplumber.utils.exceptions import PdfminerException
-
+    results: list[PageResult] = []
+    opened = eng.open(data, settings)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as e:
-        kind = "encrypted" if "Password" in repr(e) else "corrupt"
-        msg = "a user password is required" if kind == "encrypted" else f"{path.name}: {e!r}"
-        raise PdfOpenError(kind, msg) from None
-    infos: list[PageInfo] = []
-    tables: list[PageTable] = []
-    warnings: list[str] = []
-    with pdf:
-        page_count = len(pdf.pages)
-        wanted = parse_pages(pages, page_count)
-        if engine == "pdfplumber":
-            from .page import extract_page
-
-            for pno in wanted:
-                page = pdf.pages[pno - 1]
-                try:
-                    res = extract_page(page, settings)
-                except Exception as e:  # one bad page must not abort the document
-                    infos.append(_error_page(page, e))
-                    warnings.append(f"page {pno}: extraction failed: {e!r}")
-                    continue
-                finally:
-                    page.close()
-                infos.append(res.info)
-                tables.extend(res.tables)
-                warnings.extend(res.warnings)
-        else:
-            from .camelot_engine import extract_pages_camelot
-
-            infos, tables, warnings = extract_pages_camelot(data, pdf, wanted, settings)
+        page_count = opened.page_count
+        for pno in parse_pages(pages, page_count):
+            try:
+                results.append(opened.extract_page(pno))
+            except Exception as e:  # one bad page must not abort the document
+                results.append(PageResult(error_page(opened, pno, e), (), (f"page {pno}: extraction failed: {e!r}",)))
+    finally:
+        opened.close()
     return ExtractedDocument(
         source_path=str(path),
         doc_id=doc_id,
         page_count=page_count,
-        pages=tuple(infos),
-        tables=tuple(tables),
+        pages=tuple(r.info for r in results),
+        tables=tuple(t for r in results for t in r.tables),
         engine=engine,
-        warnings=tuple(warnings),
+        warnings=tuple(w for r in results for w in r.warnings),
     )
 
 
-def _error_page(page, exc: Exception) -> PageInfo:
-    return PageInfo(
-        page=page.page_number,
-        width=float(page.width),
-        height=float(page.height),
-        rotation=int(page.rotation or 0),
-        n_chars=0,
-        has_text_layer=False,
-        garbled=False,
-        error=repr(exc),
-    )
+def error_page(opened, page_no: int, exc: Exception) -> PageInfo:
+    """The PageInfo of a page whose extraction raised (size unknown: 0 × 0)."""
+    return PageInfo(page=page_no, width=0.0, height=0.0, rotation=0, n_chars=0, has_text_layer=False, garbled=False,
+                    error=repr(exc))

@@ -47,6 +47,7 @@ class GridCell:
     col_span: int
     bbox: BBox
     text: str | None
+    confidence: float | None = None  # 0-1 for text read by OCR (the lowest of its glyphs); None for PDF text
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class PageTable:
     open_bottom: bool = False  # the bottom ruling was missing and was closed by the extractor
     open_top: bool = False  # the top ruling was missing (continuation page) and was closed by the extractor
     synthetic_row_edges: tuple[float, ...] = ()  # row edges added between text lines (no ruling printed there)
+    text_source: str = "pdf"  # "pdf": the page's text layer; "ocr": text recognised on the rendered page
 
     def grid(self) -> list[list[GridCell | None]]:
         """Rows × cols; each slot holds the cell covering it (spans repeat the same cell)."""
@@ -106,6 +108,23 @@ class PageInfo:
     def is_blank(self) -> bool:
         """Nothing to read at all (no text, no image): a separator page, not a scan."""
         return self.n_chars == 0 and self.n_images == 0 and self.error is None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What an engine gives for one page: its facts, its tables and warnings.
+
+    A page that could not be processed has ``info.error`` set and no tables; the
+    document loop (``extract_document``) makes such results, engines need not.
+    """
+
+    info: PageInfo
+    tables: tuple[PageTable, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def page(self) -> int:
+        return self.info.page
 
 
 @dataclass(frozen=True)

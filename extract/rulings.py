@@ -10,22 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .primitives import Segment
 from .settings import ExtractSettings
-
-
-@dataclass(frozen=True)
-class Segment:
-    """An axis-aligned ruling. For 'h': pos = y, a..b = x range; for 'v': pos = x, a..b = y range."""
-
-    orient: str  # "h" or "v"
-    pos: float
-    a: float
-    b: float
-    synthetic: bool = False
-
-    @property
-    def length(self) -> float:
-        return self.b - self.a
 
 
 def _is_light(color) -> bool:
@@ -265,8 +251,7 @@ def _coverage(segs: Sequence[Segment], pos: float, a: float, b: float, tol: floa
 def slot_spans(grid: RawGrid, settings: ExtractSettings) -> list[tuple[int, int, int, int]]:
     """Cells as (row, col, row_span, col_span): slots with no ruling between them merge.
 
-    Greedy rectangles in row-major order: extend right while the vertical border is
-    missing, then down while the horizontal border under the whole width is missing.
+    A slot border counts as ruled when rulings cover ``min_coverage`` of it.
     """
     R, C = len(grid.row_edges) - 1, len(grid.col_edges) - 1
     tol = settings.snap_tolerance
@@ -274,6 +259,20 @@ def slot_spans(grid: RawGrid, settings: ExtractSettings) -> list[tuple[int, int,
     mc = settings.min_coverage
     vbord = [[_coverage(grid.vsegs, ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
     hbord = [[_coverage(grid.hsegs, re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
+    return spans_from_borders(vbord, hbord)
+
+
+def spans_from_borders(vbord: Sequence[Sequence[bool]], hbord: Sequence[Sequence[bool]]) -> list[tuple[int, int, int, int]]:
+    """Cells as (row, col, row_span, col_span) from which slot borders are ruled.
+
+    ``vbord[r][c]``: a ruling between slots (r, c) and (r, c+1) (R rows × C-1);
+    ``hbord[r][c]``: a ruling between slots (r, c) and (r+1, c) (R-1 rows × C).
+    Greedy rectangles in row-major order: extend right while the vertical border is
+    missing, then down while the horizontal border under the whole width is missing.
+    The one place spans are built, for every engine.
+    """
+    R = len(vbord)
+    C = len(vbord[0]) + 1 if R else 0
     taken = [[False] * C for _ in range(R)]
     cells: list[tuple[int, int, int, int]] = []
     for r in range(R):

@@ -11,9 +11,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-Char = dict  # a pdfplumber char dict
+from .primitives import Char
 
 _CID = re.compile(r"\(cid:\d+\)")
+NUMERIC = re.compile(r"^[-+−]?[\d,，]*\.?\d+%?$|^[-—–]$")
 _WS = re.compile(r"[ \t\u00a0\u3000]+")
 
 
@@ -70,6 +71,27 @@ def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
         if not dup:
             seen.setdefault((t, kx, ky), []).append(ch)
             out.append(ch)
+    return out
+
+
+def is_numeric(text: str) -> bool:
+    """A figure (``1,234.50``, ``-3``, ``95%``) or a dash standing for none."""
+    return bool(NUMERIC.match(text.replace(" ", "")))
+
+
+def split_chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
+    """Split a visual line (sorted left to right) where glyphs are more than ``gap`` × size apart."""
+    out: list[list[Char]] = []
+    for ch in line:
+        if out:
+            prev = out[-1][-1]
+            size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
+            if ch["x0"] - prev["x1"] > gap * size:
+                out.append([ch])
+                continue
+            out[-1].append(ch)
+        else:
+            out.append([ch])
     return out
 
 

@@ -11,21 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .models import BBox, GridCell, PageTable
+from .cells import make_page_table
+from .models import PageTable
+from .primitives import Char
+from .rulings import cluster_positions
 from .settings import ExtractSettings
-from .textrepair import Char, cluster_lines, line_text
-
-
-def _chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
-    from .page import split_chunks
-
-    return split_chunks(line, gap)
+from .textrepair import cluster_lines, is_numeric, line_text, split_chunks
 
 
 def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: float) -> int:
     """How many right-edge positions of numbers are shared by most rows."""
-    from .rulings import cluster_positions
-
     xs = [x1 for row in rows for (_, x1, _, num) in row if num]
     support = 0
     for cl in cluster_positions(xs, tol):
@@ -34,13 +29,14 @@ def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: floa
     return support
 
 
-def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSettings) -> list[PageTable]:
-    from .page import is_numeric
-
+def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSettings, *,
+                        engine: str = "pdfplumber", text_source: str = "pdf") -> list[PageTable]:
+    """Tables of aligned text with no rulings: runs of lines with several wide-gapped
+    chunks and numbers sharing right edges; one cell per slot (no spans)."""
     lines = cluster_lines(chars, settings.line_overlap)
     infos: list[tuple[list[Char], list[tuple[float, float, str, bool]]]] = []
     for ln in lines:
-        chunks = _chunks(ln, 1.0)
+        chunks = split_chunks(ln, 1.0)
         row = []
         for ch in chunks:
             t = line_text(ch, settings.word_gap_ratio)
@@ -79,28 +75,8 @@ def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSe
         tops = [min(c["top"] for c in ln) for ln in lns]
         bots = [max(c["bottom"] for c in ln) for ln in lns]
         row_edges = [tops[0] - 1.0] + [(bots[k] + tops[k + 1]) / 2 for k in range(len(lns) - 1)] + [bots[-1] + 1.0]
-        cells: list[GridCell] = []
-        for r, row in enumerate(rows):
-            texts = [""] * len(bands)
-            for a, b, t, _ in row:
-                mid = (a + b) / 2
-                for c in range(len(bands)):
-                    if col_edges[c] <= mid < col_edges[c + 1]:
-                        texts[c] = (texts[c] + " " + t).strip() if texts[c] else t
-                        break
-            for c, t in enumerate(texts):
-                cells.append(GridCell(r, c, 1, 1, BBox(col_edges[c], row_edges[r], col_edges[c + 1], row_edges[r + 1]), t))
-        tables.append(
-            PageTable(
-                page=page_no,
-                index_on_page=len(tables),
-                bbox=BBox(col_edges[0], row_edges[0], col_edges[-1], row_edges[-1]),
-                n_rows=len(rows),
-                n_cols=len(bands),
-                cells=tuple(cells),
-                row_edges=tuple(row_edges),
-                col_edges=tuple(col_edges),
-                ruled=False,
-            )
-        )
+        spans = [(r, c, 1, 1) for r in range(len(rows)) for c in range(len(bands))]
+        chs = [ch for ln in lns for ch in ln]
+        tables.append(make_page_table(page_no, row_edges, col_edges, spans, chs, False, settings, engine=engine,
+                                      ruled=False, text_source=text_source))
     return tables

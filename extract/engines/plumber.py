@@ -1,0 +1,82 @@
+"""The pdfplumber engine: glyphs and drawing objects from pdfminer via pdfplumber.
+
+The page is parsed once: chars, lines, rects and curves are read from pdfplumber's
+cached object lists; no layout analysis (LAParams) and no second pass.
+"""
+
+from __future__ import annotations
+
+import io
+
+from ..layout import analyse_page
+from ..models import BBox, PageResult
+from ..primitives import PagePrimitives
+from ..rulings import object_segments
+from ..settings import ExtractSettings
+
+
+def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
+    """A pdfplumber page's glyphs, rulings and images (pt, top-left origin, as displayed)."""
+    segs = []
+    for obj in (*page.lines, *page.rects, *page.curves):
+        segs.extend(object_segments(obj, settings.max_ruling_thickness))
+    return PagePrimitives(
+        page=page.page_number,
+        width=float(page.width),
+        height=float(page.height),
+        rotation=int(page.rotation or 0),
+        chars=tuple(page.chars),
+        segments=tuple(segs),
+        images=tuple(BBox(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images),
+    )
+
+
+class PlumberDocument:
+    """A PDF opened with pdfplumber; pages are closed as soon as they are read."""
+
+    def __init__(self, data: bytes, settings: ExtractSettings, name: str = "pdfplumber"):
+        import pdfplumber
+        from pdfplumber.utils.exceptions import PdfminerException
+
+        from ..document import PdfOpenError
+
+        try:
+            self.pdf = pdfplumber.open(io.BytesIO(data))
+        except PdfminerException as e:
+            if "Password" in repr(e):
+                raise PdfOpenError("encrypted", "a user password is required") from None
+            raise PdfOpenError("corrupt", f"{e!r}") from None
+        self.settings = settings
+        self.name = name
+        self.page_count = len(self.pdf.pages)
+
+    def primitives(self, page_no: int) -> PagePrimitives:
+        page = self.pdf.pages[page_no - 1]
+        try:
+            return page_primitives(page, self.settings)
+        finally:
+            page.close()
+
+    def extract_page(self, page_no: int) -> PageResult:
+        return analyse_page(self.primitives(page_no), self.settings, self.name)
+
+    def close(self) -> None:
+        self.pdf.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PdfplumberEngine:
+    """Own ruling analysis over pdfplumber's glyphs and drawing objects (the default)."""
+
+    name = "pdfplumber"
+
+    def open(self, data: bytes, settings: ExtractSettings) -> PlumberDocument:
+        return PlumberDocument(data, settings)
+
+
+__all__ = ["PdfplumberEngine", "PlumberDocument", "page_primitives"]
