@@ -105,6 +105,11 @@ class PageInfo:
     n_images: int = 0  # images drawn on the page: no text but images = scanned; neither = blank
 
     @property
+    def needs_ocr(self) -> bool:
+        """The page must be read from its image: a scan (no text layer) or undecodable glyphs."""
+        return self.error is None and ((not self.has_text_layer and self.n_images > 0) or self.garbled)
+
+    @property
     def is_blank(self) -> bool:
         """Nothing to read at all (no text, no image): a separator page, not a scan."""
         return self.n_chars == 0 and self.n_images == 0 and self.error is None

@@ -7,6 +7,7 @@ cached object lists; no layout analysis (LAParams) and no second pass.
 from __future__ import annotations
 
 import io
+import math
 
 from ..layout import analyse_page
 from ..models import BBox, PageResult
@@ -15,8 +16,20 @@ from ..rulings import object_segments
 from ..settings import ExtractSettings
 
 
+def glyph_direction(matrix) -> int:
+    """Baseline direction (0/90/180/270, anticlockwise) of a glyph from its text matrix
+    (pdfminer's, device space with y up, page rotation included)."""
+    if not matrix:
+        return 0
+    a, b = matrix[0], matrix[1]
+    return int(round(math.degrees(math.atan2(b, a)) / 90.0)) % 4 * 90
+
+
 def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     """A pdfplumber page's glyphs, rulings and images (pt, top-left origin, as displayed)."""
+    chars = page.chars
+    for ch in chars:
+        ch["dir"] = glyph_direction(ch.get("matrix"))
     segs = []
     for obj in (*page.lines, *page.rects, *page.curves):
         segs.extend(object_segments(obj, settings.max_ruling_thickness))
@@ -25,7 +38,7 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
         width=float(page.width),
         height=float(page.height),
         rotation=int(page.rotation or 0),
-        chars=tuple(page.chars),
+        chars=tuple(chars),
         segments=tuple(segs),
         images=tuple(BBox(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images),
     )
