@@ -6,7 +6,7 @@ Stages (each its own package): ``budgetpdf.extract`` (PDF pages to page tables),
 stays cheap).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["extract_pdf", "__version__"]
 
 

@@ -10,28 +10,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from .dataset import DocumentOutput, to_arrow
-from .schema import DATASETS
+from .contract import RECORD_DATASETS, to_arrow
 
 
-def extract_pdf(path: str | Path, *, engine: str = "pdfplumber",
+def extract_pdf(path: str | Path, *, engine: str | None = None,
                 as_: Literal["pandas", "arrow"] = "pandas") -> dict:
     """Extract, normalize and check one PDF in this process.
 
     Returns ``{dataset name: DataFrame}`` (``as_="pandas"``) or ``{name: pyarrow.Table}``
     (``as_="arrow"``) for the six datasets of the contract, with the contract's schema
-    (money as Decimal). Never raises on a bad PDF: ``documents`` then holds one row with
-    ``status="failed"`` and the ``error``. Unlike ``budgetpdf extract`` there is no time
-    or memory limit: the caller's process does the work.
+    (money as Decimal). ``engine`` defaults to the CLI's default engine. Never raises on
+    a bad PDF or on records that do not fit the contract: ``documents`` then holds one row
+    with ``status="failed"`` and the ``error``. Raises ``ValueError`` for a bad ``as_`` or
+    an unknown engine. Unlike ``budgetpdf extract`` there is no time or memory limit: the
+    caller's process does the work.
     """
     if as_ not in ("pandas", "arrow"):
         raise ValueError(f"as_ must be 'pandas' or 'arrow', not {as_!r}")
-    from .pipeline import process_file
+    from .pipeline import RunConfig, process_encoded
 
-    out: DocumentOutput = process_file(Path(path), source_path=str(path), engine=engine)
-    tables = {"documents": to_arrow("documents", [out.document])}
-    for name in DATASETS[1:]:
-        tables[name] = to_arrow(name, getattr(out, name))
+    config = RunConfig() if engine is None else RunConfig(engine=engine)
+    if engine is not None:
+        from budgetpdf.extract.engines import get_engine
+
+        get_engine(engine)  # an unknown engine is a usage error, not a failed document
+    out = process_encoded(Path(path), source_path=str(path), config=config)
+    tables = {"documents": to_arrow("documents", [out.document]), **{n: out.records[n] for n in RECORD_DATASETS}}
     if as_ == "arrow":
         return tables
     return {name: t.to_pandas() for name, t in tables.items()}

@@ -1,11 +1,20 @@
 """Batch runs over files and folders: incremental, isolated, one bad file never stops it.
 
-Each file is processed in a worker process of a small pool of our own (not
-``concurrent.futures``, whose pool breaks for good when one worker dies). The parent
+Each file is processed in a worker process of a small pool of our own. The parent
 watches every worker: a file that runs longer than ``timeout`` seconds, a worker whose
 resident memory exceeds ``max_memory`` bytes (polled with psutil), and a worker that dies
 (segfault, abort, OOM kill) each become a ``failed`` documents row with a clear error;
-the worker is replaced and the batch goes on. Only the parent writes the dataset.
+the worker is replaced and the batch goes on. The worker runs the whole chain,
+extract → normalize → encode (``pipeline.process_encoded``), so a document whose records
+do not fit the contract also becomes its failed row there; only the parent writes.
+
+Why our own pool and not ``concurrent.futures``, pebble or loky: ``concurrent.futures``
+breaks for good when one worker dies; pebble and loky replace dead workers and pebble
+enforces per-task timeouts, but none of them limits a worker's *resident memory* and
+kills only the task that exceeds it, which is the failure mode of PDF parsing here (a
+stream inflating without end) and what ``--max-memory`` promises. The pool is ~150
+lines of ``multiprocessing`` pipes and sentinels; ``dask.distributed`` (its nanny's
+memory limit) is the choice beyond one machine.
 """
 
 from __future__ import annotations
@@ -24,8 +33,9 @@ from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .dataset import Dataset, DocumentOutput
-from .pipeline import PIPELINE_VERSION, process_failed, process_file
+from .contract import DocumentRecord, EncodedDocument
+from .dataset import Dataset
+from .pipeline import RunConfig, encode_or_fail, fingerprint_changes, process_encoded, process_failed
 
 log = logging.getLogger("budgetpdf")
 
@@ -102,21 +112,22 @@ class BatchSummary:
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
     peak_rss: int = 0  # largest worker resident memory seen, bytes
+    redone: Counter = field(default_factory=Counter)  # why documents already in the dataset were redone
 
     @property
     def exit_code(self) -> int:
         return 1 if self.statuses["failed"] or self.statuses["partial"] else 0
 
-    def add(self, out: DocumentOutput, records: bool = True) -> None:
+    def add(self, out: EncodedDocument, records: bool = True) -> None:
         doc = out.document
         self.statuses[doc.status] += 1
         if not records:
             return
         self.pages += doc.page_count or 0
-        for t in out.tables:
-            self.table_types[t.table_type] += 1
-        self.checks_run += sum(1 for c in out.checks if c.status != "not_run")
-        self.checks_failed += sum(1 for c in out.checks if c.status == "failed")
+        self.table_types.update(out.column("tables", "table_type"))
+        statuses = Counter(out.column("checks", "status"))
+        self.checks_run += statuses["passed"] + statuses["failed"]
+        self.checks_failed += statuses["failed"]
 
     def add_failure(self, doc) -> None:
         if doc.status != "ok":
@@ -161,9 +172,26 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(1)
 
 
-def _worker_main(conn, engine: str, parent_pid: int) -> None:
+STARTED = "started"  # a worker's acknowledgement: the file's clock starts now
+
+
+def _warm_up(config: RunConfig) -> None:
+    """Import the engine's libraries before the first task, so a file's time limit does not
+    pay for interpreter start-up and imports (seconds on a loaded machine)."""
+    try:
+        from budgetpdf.extract.engines import get_engine
+
+        get_engine(config.engine)
+        import pdfplumber  # noqa: F401  (every engine reads glyphs or rules through these)
+        import pypdfium2  # noqa: F401
+    except Exception:  # a broken install shows up as the file's error, not here
+        pass
+
+
+def _worker_main(conn, config: RunConfig, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    _warm_up(config)
     while True:
         try:
             task = conn.recv()
@@ -172,26 +200,31 @@ def _worker_main(conn, engine: str, parent_pid: int) -> None:
         if task is None:
             return
         path, source = task
+        try:
+            conn.send(STARTED)
+        except (BrokenPipeError, OSError):
+            return
         _inject_fault(source)
-        out = process_file(path, source_path=source, engine=engine)
+        out = process_encoded(path, source_path=source, config=config)
         try:
             conn.send(out)
         except (BrokenPipeError, OSError):
             return
         except Exception as e:  # an unpicklable result
-            conn.send(process_failed(source, f"internal error: result not transferable ({type(e).__name__}: {e})",
-                                     out.document.doc_id, out.document.page_count))
+            conn.send(encode_or_fail(process_failed(
+                source, f"internal error: result not transferable ({type(e).__name__}: {e})",
+                out.document.doc_id, out.document.page_count, config.fingerprint)))
 
 
 # -- the parent side ---------------------------------------------------------------------
 
 
 class _Worker:
-    def __init__(self, ctx, engine: str):
+    def __init__(self, ctx, config: RunConfig):
         import psutil
 
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, engine, os.getpid()), daemon=True,
+        self.proc = ctx.Process(target=_worker_main, args=(child, config, os.getpid()), daemon=True,
                                 name="budgetpdf-worker")
         self.proc.start()
         child.close()
@@ -236,8 +269,8 @@ def _death_message(exitcode: int | None) -> str:
     return f"crash: worker exited unexpectedly (exit code {exitcode})"
 
 
-def run_pool(tasks: list[tuple[str, str | None]], jobs: int, engine: str, limits: Limits,
-             finish: Callable[[DocumentOutput], None], summary: BatchSummary | None = None) -> None:
+def run_pool(tasks: list[tuple[str, str | None]], jobs: int, config: RunConfig, limits: Limits,
+             finish: Callable[[EncodedDocument], None], summary: BatchSummary | None = None) -> None:
     """Process ``(source, doc_id)`` tasks in ``jobs`` watched worker processes; ``finish`` each result."""
     ctx = mp.get_context("spawn")  # no fork of a threaded parent; workers start clean
     queue = deque(tasks)
@@ -245,7 +278,7 @@ def run_pool(tasks: list[tuple[str, str | None]], jobs: int, engine: str, limits
     try:
         while queue or any(w.task for w in workers):
             while queue and sum(1 for w in workers if w.task is None) == 0 and len(workers) < jobs:
-                workers.append(_Worker(ctx, engine))
+                workers.append(_Worker(ctx, config))
             for w in workers:
                 if w.task is None and queue:
                     w.assign(*queue.popleft())
@@ -254,15 +287,20 @@ def run_pool(tasks: list[tuple[str, str | None]], jobs: int, engine: str, limits
             now = time.monotonic()
             for w in busy:
                 source, doc_id = w.task
-                result: DocumentOutput | None = None
+                result: EncodedDocument | None = None
                 error: str | None = None
                 if w.conn in ready or w.proc.sentinel in ready:
                     try:
-                        if w.conn.poll():
-                            result = w.conn.recv()
+                        while w.conn.poll():
+                            msg = w.conn.recv()
+                            if isinstance(msg, str) and msg == STARTED:
+                                w.started = time.monotonic()
+                                continue
+                            result = msg
+                            break
                     except (EOFError, OSError):
                         pass
-                    if result is None:
+                    if result is None and not w.proc.is_alive():
                         w.proc.join(5)
                         error = _death_message(w.proc.exitcode)
                 elif now - w.started > limits.timeout:
@@ -283,7 +321,7 @@ def run_pool(tasks: list[tuple[str, str | None]], jobs: int, engine: str, limits
                 elif error is not None:
                     w.kill()
                     workers.remove(w)
-                    finish(process_failed(source, error, doc_id))
+                    finish(encode_or_fail(process_failed(source, error, doc_id, None, config.fingerprint)))
     finally:
         for w in workers:
             if w.task:
@@ -297,21 +335,28 @@ def run_batch(
     out_dir: str | Path,
     *,
     jobs: int | None = None,
-    engine: str = "pdfplumber",
+    engine: str | None = None,
+    config: RunConfig | None = None,
     force: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     max_memory: int = DEFAULT_MAX_MEMORY,
-    on_done: Callable[[DocumentOutput | None, str], None] | None = None,
+    on_done: Callable[[EncodedDocument | None, str], None] | None = None,
 ) -> BatchSummary:
     """Process every PDF under ``inputs`` into the dataset at ``out_dir``.
 
-    Skips files whose bytes are in the dataset as ok/partial with this pipeline version
-    (unless ``force``); retries failed ones; byte-identical files are processed once and
-    get one documents row each. Raises ``DatasetLocked`` if another run writes there.
-    Workers are started with ``spawn``: a script calling this must guard its top level
-    with ``if __name__ == "__main__":`` (the usual multiprocessing rule).
+    Skips files whose bytes are in the dataset as ok/partial with the same run fingerprint
+    (``RunConfig.fingerprint``: package version, engine, settings, rule files) unless
+    ``force``; a document whose fingerprint differs is redone and ``summary.redone`` says
+    why. Retries failed ones; byte-identical files are processed once and get one
+    documents row each. Raises ``DatasetLocked`` if another run writes there. Workers
+    are started with ``spawn``: a script calling this must guard its top level with
+    ``if __name__ == "__main__":`` (the usual multiprocessing rule).
     """
     started = time.perf_counter()
+    config = config or RunConfig()
+    if engine is not None and engine != config.engine:
+        config = RunConfig(engine, config.settings, config.rules)
+    fp = config.fingerprint
     files = find_pdfs(inputs)
     dataset = Dataset(out_dir)
     with dataset.lock():
@@ -335,41 +380,50 @@ def run_batch(
                 unreadable.append(source)
                 continue
             prior = known.get(digest)
-            if (not force and prior and prior["status"] in ("ok", "partial")
-                    and prior["pipeline_version"] == PIPELINE_VERSION and digest not in redo):
+            done_before = prior is not None and prior["status"] in ("ok", "partial")
+            if not force and done_before and prior["pipeline_version"] == fp and digest not in redo:
                 summary.skipped += 1
                 if by_path.get(source, {}).get("doc_id") != digest:  # same bytes under a new path
-                    from budgetpdf.normalize.records import DocumentRecord
-
                     fields = {k: prior[k] for k in DocumentRecord.__dataclass_fields__}
                     dataset.write_document_row(DocumentRecord(**{**fields, "source_path": source}))
                 if on_done:
                     on_done(None, source)
                 continue
+            if done_before and digest not in groups:
+                why = "forced" if force else "interrupted" if digest in redo else \
+                    " and ".join(fingerprint_changes(prior["pipeline_version"], fp)) + " changed"
+                summary.redone[why] += 1
             groups.setdefault(digest, []).append(source)
 
-        def finish(out: DocumentOutput) -> None:
+        def finish(out: EncodedDocument) -> None:
             doc = out.document
             sources = groups.get(doc.doc_id, [doc.source_path]) if doc.doc_id else [doc.source_path]
             others = [s for s in sources if s != doc.source_path]
             others += [p for p in paths_of.get(doc.doc_id, []) if p not in sources and doc.doc_id]
-            dataset.write(out, also_paths=others)
+            try:
+                dataset.write(out, also_paths=others)
+            except Exception as e:  # the document's records could not be stored: keep its row, say why
+                log.exception("%s: writing failed", doc.source_path)
+                out = encode_or_fail(process_failed(doc.source_path, f"internal error while writing ({type(e).__name__}: {e})",
+                                                    doc.doc_id, doc.page_count, fp))
+                doc = out.document
+                dataset.write(out, also_paths=others)
             summary.add(out)
             summary.add_failure(doc)
             if on_done:
                 on_done(out, doc.source_path)
             for s in sources[1:]:
-                dup = replace(doc, source_path=s)
-                summary.add(DocumentOutput(dup), records=False)
-                summary.add_failure(dup)
+                dup = EncodedDocument(replace(doc, source_path=s), {})
+                summary.add(dup, records=False)
+                summary.add_failure(dup.document)
                 if on_done:
-                    on_done(DocumentOutput(dup), s)
+                    on_done(dup, s)
 
         for source in unreadable:
-            finish(process_failed(source, "cannot read file"))
+            finish(encode_or_fail(process_failed(source, "cannot read file", fingerprint=fp)))
         tasks = [(sources[0], digest) for digest, sources in groups.items()]
         if tasks:
-            run_pool(tasks, max(1, min(jobs or os.cpu_count() or 1, len(tasks))), engine,
+            run_pool(tasks, max(1, min(jobs or os.cpu_count() or 1, len(tasks))), config,
                      Limits(timeout, max_memory), finish, summary)
         dataset.gc()
         dataset.ensure_all()

@@ -15,8 +15,26 @@ from . import __version__
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="budgetpdf")
-def main() -> None:
-    """Turn Chinese government budget PDFs into a validated Parquet dataset."""
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), envvar="BUDGETPDF_RULES",
+              default=None, help="Folder with your own registry.toml and/or checks.toml (default: the packaged rules). "
+                                 "Env: BUDGETPDF_RULES.")
+def main(rules_dir: Path | None) -> None:
+    """Turn Chinese government budget PDFs into a validated Parquet dataset.
+
+    The rule files are loaded and validated before anything else: an invalid file stops
+    the command with exit code 2 and a message naming the file, the entry and the key.
+    """
+    import os
+
+    from budgetpdf.normalize.rules import RULES_ENV, RuleFileError, default_rule_set
+
+    if rules_dir is not None:
+        os.environ[RULES_ENV] = str(rules_dir)  # workers (spawned) read the same rules
+    try:
+        default_rule_set()
+    except (RuleFileError, FileNotFoundError) as e:
+        click.echo(f"budgetpdf: invalid rules: {e}", err=True)
+        sys.exit(2)
 
 
 @main.command()

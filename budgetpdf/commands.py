@@ -72,7 +72,7 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: s
                   TextColumn("{task.fields[status]}"), console=console, disable=not interactive) as progress:
         task = progress.add_task("documents", total=len(files), status="")
 
-        def on_done(out, source: str) -> None:
+        def on_done(out, source: str) -> None:  # out: EncodedDocument, or None when skipped
             counts["done"] += 1
             status = out.document.status if out else "skipped (already done)"
             if out and out.document.status == "failed":
@@ -99,6 +99,8 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: s
     if summary.table_types:
         console.print("  tables by type: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.table_types.items())))
     console.print(f"  identity checks: {summary.checks_run} run, {summary.checks_failed} failed")
+    for why, n in sorted(summary.redone.items()):
+        console.print(f"  redone: {why} ({n} document{'s' if n != 1 else ''})")
     if summary.peak_rss:
         console.print(f"  peak worker memory: {format_size(summary.peak_rss)}")
     for source, error in summary.failures:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
-from .schema import DATASETS, METADATA, SCHEMAS
+from .contract import DATASETS, METADATA, SCHEMAS
 
 # Columns that identify one record: a repeat means a document was stored twice.
 UNIQUE_KEYS: dict[str, tuple[str, ...]] = {

@@ -10,15 +10,18 @@ reported, never "fixed". A check whose inputs are missing is ``not_run``, never 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
-from importlib.resources import files
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Literal, Sequence
 
-from .records import UNIT_TO_YUAN, CheckResult, LineItem, PerformanceTarget, TableRecord
+import msgspec
+
+from budgetpdf.contract import NUMBER_SCALE, UNIT_TO_YUAN, CheckResult, LineItem, PerformanceTarget, TableRecord
+
+from .rules import check_regex, decode_rule_file, default_rule_set
+from .vocabulary import Measure, Section, Shape, TableType
 
 WHITESPACE = re.compile(r"\s+")
 
@@ -30,19 +33,19 @@ WHITESPACE = re.compile(r"\s+")
 class Selector:
     """Picks one figure of one table: its total row or the sum of its other rows."""
 
-    table_type: str
+    table_type: TableType
     row: str = "total"  # "total" | "sum"
-    section: str | None = None
+    section: Section | None = None
     item: str | None = None  # regex on the row label
-    measures: tuple[str, ...] = ("total",)
+    measures: tuple[Measure, ...] = (Measure.TOTAL,)
 
 
 @dataclass(frozen=True)
 class RowwiseRule:
     id: str
-    table_types: tuple[str, ...]
-    total: str
-    parts: tuple[str, ...]
+    table_types: tuple[TableType, ...]
+    total: Measure
+    parts: tuple[Measure, ...]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class ProseRule:
 
 @dataclass(frozen=True)
 class CheckRules:
-    shapes: dict[str, tuple[str, ...]]
+    shapes: dict[Shape, tuple[TableType, ...]]
     rowwise: tuple[RowwiseRule, ...]
     cross: tuple[CrossRule, ...]
     prose: tuple[ProseRule, ...]
@@ -73,30 +76,76 @@ class CheckRules:
         )
 
 
-def _selector(d: dict) -> Selector:
-    return Selector(
-        table_type=d["table_type"],
-        row=d.get("row", "total"),
-        section=d.get("section"),
-        item=d.get("item"),
-        measures=tuple(d.get("measures", ["total"])),
+# ---------------------------------------------------------------- the file's schema (validated on load)
+
+
+class _Entry(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    pass
+
+
+class SelectorEntry(_Entry):
+    table_type: TableType
+    row: Literal["total", "sum"] = "total"
+    section: Section | None = None
+    item: str | None = None
+    measures: list[Measure] = msgspec.field(default_factory=lambda: [Measure.TOTAL])
+
+    def __post_init__(self) -> None:
+        check_regex(self.item, "item")
+
+
+class RowwiseEntry(_Entry):
+    id: str
+    table_types: list[TableType]
+    total: Measure
+    parts: list[Measure]
+
+
+class CrossEntry(_Entry):
+    id: str
+    subject: str
+    expected: SelectorEntry
+    actual: SelectorEntry
+
+
+class ProseEntry(_Entry):
+    id: str
+    pattern: str
+    target: SelectorEntry
+
+    def __post_init__(self) -> None:
+        check_regex(self.pattern, "pattern")
+
+
+class ChecksFile(_Entry):
+    """``checks.toml`` as written (see the comments in that file)."""
+
+    shapes: dict[Shape, list[TableType]] = {}
+    rowwise: list[RowwiseEntry] = []
+    cross: list[CrossEntry] = []
+    prose: list[ProseEntry] = []
+
+
+def _selector(d: SelectorEntry) -> Selector:
+    return Selector(table_type=d.table_type, row=d.row, section=d.section, item=d.item, measures=tuple(d.measures))
+
+
+def build_check_rules(text: str, source: str = "checks.toml") -> CheckRules:
+    """Validate ``checks.toml``'s text and compile it; raises ``RuleFileError``."""
+    f = decode_rule_file(text, source, ChecksFile)
+    return CheckRules(
+        shapes={k: tuple(v) for k, v in f.shapes.items()},
+        rowwise=tuple(RowwiseRule(r.id, tuple(r.table_types), r.total, tuple(r.parts)) for r in f.rowwise),
+        cross=tuple(CrossRule(r.id, r.subject, _selector(r.expected), _selector(r.actual)) for r in f.cross),
+        prose=tuple(ProseRule(r.id, re.compile(r.pattern), _selector(r.target)) for r in f.prose),
     )
 
 
 def load_rules(path: Path | None = None) -> CheckRules:
-    """Read the identity rules (default: the packaged ``templates/checks.toml``)."""
-    text = path.read_text("utf-8") if path else files(__package__).joinpath("templates/checks.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    return CheckRules(
-        shapes={k: tuple(v) for k, v in data.get("shapes", {}).items()},
-        rowwise=tuple(
-            RowwiseRule(r["id"], tuple(r["table_types"]), r["total"], tuple(r["parts"])) for r in data.get("rowwise", [])
-        ),
-        cross=tuple(
-            CrossRule(r["id"], r["subject"], _selector(r["expected"]), _selector(r["actual"])) for r in data.get("cross", [])
-        ),
-        prose=tuple(ProseRule(r["id"], re.compile(r["pattern"]), _selector(r["target"])) for r in data.get("prose", [])),
-    )
+    """The identity rules from ``path`` (default: this process's rule set)."""
+    if path is None:
+        return default_rule_set().checks
+    return build_check_rules(Path(path).read_text("utf-8"), str(path))
 
 
 # ---------------------------------------------------------------- row view
@@ -159,6 +208,17 @@ def _tolerance(expected: Decimal, parts: Sequence[Decimal]) -> Decimal:
     return max(q, q / 2 * len(parts))
 
 
+STORED_QUANTUM = Decimal(1).scaleb(-NUMBER_SCALE)
+
+
+def _stored(value: Decimal, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """A figure at the contract's scale (6 decimals): computed figures (unit conversions,
+    half-quantum tolerances) can have more; the comparison itself is made unrounded."""
+    if value.as_tuple().exponent >= -NUMBER_SCALE:  # type: ignore[operator]
+        return value
+    return value.quantize(STORED_QUANTUM, rounding=rounding)
+
+
 @dataclass
 class _Ctx:
     doc_id: str
@@ -185,9 +245,9 @@ class _Ctx:
                 table_id=table.table_id if table else None,
                 table_type=table_type,
                 subject=subject,
-                expected=expected,
-                actual=actual,
-                tolerance=tol,
+                expected=_stored(expected),
+                actual=_stored(actual),
+                tolerance=_stored(tol, ROUND_CEILING),
                 status="passed" if ok else "failed",
                 passed=ok,
                 pages=tuple(sorted(set(pages))),
@@ -523,15 +583,33 @@ def run_checks(
     targets: Sequence[PerformanceTarget] = (),
     prose: str | None = None,
     rules: CheckRules | None = None,
+    errors: dict[int | None, str] | None = None,
 ) -> list[CheckResult]:
-    """Evaluate every identity that applies to this document's records."""
+    """Evaluate every identity that applies to this document's records.
+
+    With ``errors`` given, a check rule that raises on one table is confined to it: its
+    results for that table are dropped and ``errors[table_id]`` (``None`` for cross-table
+    and prose rules) says why; without it the exception propagates.
+    """
     rules = rules or load_rules()
     ctx = _Ctx(doc_id)
     by_table: dict[int, list[LineItem]] = defaultdict(list)
     for li in line_items:
         by_table[li.table_id].append(li)
     rows_by_table = {tid: rows_of(items) for tid, items in by_table.items()}
-    shape_fns = {"code_hierarchy": _code_hierarchy, "side_totals": _side_totals, "rows_total": _rows_total}
+    shape_fns = {Shape.CODE_HIERARCHY: _code_hierarchy, Shape.SIDE_TOTALS: _side_totals, Shape.ROWS_TOTAL: _rows_total}
+
+    def guarded(key: int | None, fn, *args) -> None:
+        if errors is None:
+            fn(*args)
+            return
+        mark = len(ctx.results)
+        try:
+            fn(*args)
+        except Exception as e:
+            del ctx.results[mark:]
+            errors.setdefault(key, f"{type(e).__name__}: {e}")
+
     for table in tables:
         rows = rows_by_table.get(table.table_id, [])
         if table.is_empty or not rows:
@@ -541,17 +619,17 @@ def run_checks(
         for shape, types in rules.shapes.items():
             if table.table_type not in types:
                 continue
-            if shape == "unit_projects":
-                _unit_projects(ctx, table, rows, targets)
+            if shape == Shape.UNIT_PROJECTS:
+                guarded(table.table_id, _unit_projects, ctx, table, rows, targets)
             else:
-                shape_fns[shape](ctx, table, rows)
+                guarded(table.table_id, shape_fns[shape], ctx, table, rows)
         for rule in rules.rowwise:
             if table.table_type in rule.table_types:
-                _rowwise(ctx, table, rows, rule)
+                guarded(table.table_id, _rowwise, ctx, table, rows, rule)
     for rule in rules.cross:
-        _cross(ctx, rule, tables, rows_by_table)
+        guarded(None, _cross, ctx, rule, tables, rows_by_table)
     if prose:
         flat = _squash(prose)
         for rule in rules.prose:
-            _prose(ctx, rule, flat, tables, rows_by_table)
+            guarded(None, _prose, ctx, rule, flat, tables, rows_by_table)
     return ctx.results

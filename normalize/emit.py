@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .records import CellRecord, LineItem, PerformanceTarget, TableRecord, to_yuan
+from budgetpdf.contract import CellRecord, LineItem, PerformanceTarget, TableRecord, money_fits, to_yuan
 from .registry import ColumnRole, squash
 from .stitch import LogicalCell, LogicalTable
+from .vocabulary import PERFORMANCE_TYPES, CodeScheme, Role, Section
 from .values import is_amount_text, parse_amount, parse_target, parse_weight
 
-PERFORMANCE_TYPES = {"project_performance_targets", "overall_performance_targets"}
 TOTAL_ITEM = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
 NOT_MONEY_LABEL = re.compile(r"%|％|率|比例|比重|增减|幅度|人数|编码|代码|序号|栏次")
 FUNCTION_LEVELS = {3: 1, 5: 2, 7: 3}
@@ -31,7 +31,7 @@ def is_total_item(item: str) -> bool:
 def cell_records(doc_id: str, lt: LogicalTable) -> list[CellRecord]:
     return [
         CellRecord(doc_id, lt.table_id, c.row, c.col, c.row_span, c.col_span, c.is_header, c.text, c.page,
-                   c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)
+                   c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom, c.confidence)
         for c in lt.cells
     ]
 
@@ -44,10 +44,10 @@ def money_columns(lt: LogicalTable) -> dict[int, ColumnRole]:
     out: dict[int, ColumnRole] = {}
     body = [c for c in lt.cells if not c.is_header]
     for col, role in enumerate(lt.roles):
-        if role.role in ("amount", "funds"):
+        if role.role in (Role.AMOUNT, Role.FUNDS):
             out[col] = role
             continue
-        if role.role != "unknown" or NOT_MONEY_LABEL.search(lt.column_labels[col]):
+        if role.role != Role.UNKNOWN or NOT_MONEY_LABEL.search(lt.column_labels[col]):
             continue
         texts = [squash(c.text) for c in body if c.col == col and c.col_span == 1 and squash(c.text)]
         decimal = [t for t in texts if is_amount_text(t) and ("." in t or "," in t)]
@@ -139,53 +139,100 @@ def _code_level(code: str | None, scheme: str | None) -> int | None:
 # ---------------------------------------------------------------- line items
 
 
-def line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
+@dataclass(frozen=True)
+class SectionPlan:
+    """Which columns of one side (or of the whole one-sided table) make line items."""
+
+    section: Section | None
+    money: tuple[int, ...]  # money columns, left to right
+    labels: dict[int, tuple[int, ...]]  # money column → the label columns naming its rows
+    code_parts: tuple[int, int, int] | None  # 类, 款, 项 columns of a split function code
+    code_col: int | None  # a whole code in one column
+    scheme: CodeScheme | None
+
+
+def section_plans(lt: LogicalTable) -> list[SectionPlan]:
+    """Step 1: the line-item layout of a table, one plan per side (pure, from roles and cells)."""
+    money = money_columns(lt)
+    sections = sorted({r.section for r in money.values()}, key=lambda s: (s is not None, s or ""))
+    plans = []
+    for section in sections:
+        cols = tuple(c for c, r in money.items() if r.section == section)
+        label_cols = [c for c, r in enumerate(lt.roles) if r.role in (Role.LABEL, Role.NAME) and r.section in (section, None)]
+        if not label_cols:  # an unrecognised table: its text columns left of the money label the rows
+            label_cols = [c for c, r in enumerate(lt.roles) if r.role == Role.UNKNOWN and c not in money]
+        split = tuple(_first_col(lt, (k,), section) for k in (Role.CODE_LEI, Role.CODE_KUAN, Role.CODE_XIANG))
+        single = _first_col(lt, (Role.CODE,), section)
+        parts = split if all(c is not None for c in split) else None
+        scheme = CodeScheme.FUNCTION if parts else (lt.roles[single].scheme or CodeScheme.FUNCTION) if single is not None else None
+        plans.append(SectionPlan(section, cols, {col: tuple(_label_run(label_cols, col)) for col in cols},
+                                 parts, None if parts else single, scheme))  # type: ignore[arg-type]
+    return plans
+
+
+def _row_starts(grid: list[list[LogicalCell | None]], r: int) -> dict[int, LogicalCell]:
+    """The body cells that start in row r, by column."""
+    return {c.col: c for c in grid[r] if c is not None and c.row == r and not c.is_header}
+
+
+def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan) -> dict[int, str]:
+    """Step 2: each body row's full classification code, completed down the hierarchy
+    (``05`` under ``215`` → ``21505``). Rows without a code are left out."""
+    if plan.scheme is None:
+        return {}
+    state = _CodeState()
+    out: dict[int, str] = {}
+    for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+        starts = _row_starts(grid, r)
+        if plan.code_parts is not None:
+            parts = tuple((starts[c].text if c in starts else "") for c in plan.code_parts)
+            code = complete_code(parts, None, plan.scheme, state)  # type: ignore[arg-type]
+        else:
+            code = complete_code(None, starts[plan.code_col].text if plan.code_col in starts else None, plan.scheme, state)
+        if code:
+            out[r] = code
+    return out
+
+
+def section_items(doc_id: str, lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan,
+                  codes: dict[int, str], rejected: list[str] | None = None) -> list[LineItem]:
+    """Step 3: one line item per amount cell of the plan's money columns.
+
+    A figure that does not fit the contract (``money_fits``) is no line item: its cell
+    keeps the text, and ``rejected`` (when given) names it for ``documents.error``."""
+    roles = {col: lt.roles[col] for col in plan.money}
+    out: list[LineItem] = []
+    for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+        starts = _row_starts(grid, r)
+        code = codes.get(r)
+        for col in plan.money:
+            cell = starts.get(col)
+            amount = parse_amount(cell.text) if cell is not None else None
+            if amount is None:
+                continue
+            if not money_fits(amount, lt.unit):
+                if rejected is not None:
+                    rejected.append(f"{squash(cell.text)} (page {cell.page})")
+                continue
+            item = _row_label(grid[r], plan.labels[col])
+            out.append(LineItem(
+                doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, row_index=r, section=plan.section,
+                code=code, code_scheme=plan.scheme if code else None, code_level=_code_level(code, plan.scheme),
+                item=item, is_total=is_total_item(item), column_label=lt.column_labels[col], measure=roles[col].measure,
+                amount=amount, unit=lt.unit, amount_yuan=to_yuan(amount, lt.unit), page=cell.page,
+            ))
+    return out
+
+
+def line_items(doc_id: str, lt: LogicalTable, rejected: list[str] | None = None) -> list[LineItem]:
+    """Every line item of a logical table: plan the columns, complete the codes, read the amounts."""
     if lt.form is not None:
         return _form_line_items(doc_id, lt)
-    grid = lt.grid()
-    money = money_columns(lt)
-    if not money:
+    plans = section_plans(lt)
+    if not plans:
         return []
-    sections = sorted({r.section for r in money.values()}, key=lambda s: (s is not None, s or ""))
-    out: list[LineItem] = []
-    for section in sections:
-        cols = [c for c, r in money.items() if r.section == section]
-        label_cols = [c for c, r in enumerate(lt.roles) if r.role in ("label", "name") and r.section in (section, None)]
-        if not label_cols:  # an unrecognised table: its text columns left of the money label the rows
-            label_cols = [c for c, r in enumerate(lt.roles) if r.role == "unknown" and c not in money]
-        labels_of = {col: _label_run(label_cols, col) for col in cols}
-        split = [_first_col(lt, (k,), section) for k in ("code_lei", "code_kuan", "code_xiang")]
-        single = _first_col(lt, ("code",), section)
-        scheme = None
-        if all(c is not None for c in split):
-            scheme = "function"
-        elif single is not None:
-            scheme = lt.roles[single].scheme or "function"
-        state = _CodeState()
-        for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
-            starts = {c.col: c for c in grid[r] if c is not None and c.row == r and not c.is_header}
-            amounts = [(col, starts[col]) for col in cols if col in starts and parse_amount(starts[col].text) is not None]
-            code = None
-            if scheme:
-                if all(c is not None for c in split):
-                    parts = tuple((starts[c].text if c in starts else "") for c in split)  # type: ignore[index]
-                    code = complete_code(parts, None, scheme, state)  # type: ignore[arg-type]
-                else:
-                    code = complete_code(None, starts[single].text if single in starts else None, scheme, state)
-            if not amounts:
-                continue
-            for col, cell in amounts:
-                item = _row_label(grid[r], labels_of[col])
-                total = is_total_item(item)
-                amount = parse_amount(cell.text)
-                assert amount is not None
-                out.append(LineItem(
-                    doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, row_index=r, section=section,
-                    code=code, code_scheme=scheme if code else None, code_level=_code_level(code, scheme),
-                    item=item, is_total=total, column_label=lt.column_labels[col], measure=money[col].measure,
-                    amount=amount, unit=lt.unit, amount_yuan=to_yuan(amount, lt.unit), page=cell.page,
-                ))
-    return out
+    grid = lt.grid()
+    return [li for plan in plans for li in section_items(doc_id, lt, grid, plan, row_codes(lt, grid, plan), rejected)]
 
 
 # ---------------------------------------------------------------- performance targets
@@ -361,7 +408,7 @@ def table_record(doc_id: str, lt: LogicalTable, n_checks_run: int = 0, n_checks_
         doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, title=squash(lt.title) or None,
         unit_label=lt.unit, page_start=min(lt.pages), page_end=max(lt.pages), n_rows=lt.n_rows, n_cols=lt.n_cols,
         header=lt.column_labels, is_empty=is_empty(lt), n_checks_run=n_checks_run, n_checks_failed=n_checks_failed,
-        stitch_evidence=lt.evidence,
+        stitch_evidence=lt.evidence, text_source=lt.text_source,
     )
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Sequence
 
 from budgetpdf.extract.models import BBox, GridCell, PageTable
 
 from .registry import ColumnRole, FormRule, Registry, default_registry, squash
+from .vocabulary import CodeScheme, Role, Section
 from .values import is_amount_text
 
 CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
@@ -27,29 +29,81 @@ ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.�
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
 TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
 
-ENTITY_ROLES = {"unit_code", "name", "funds", "goal", "amount"}  # cells merged over a unit's or project's rows
-SHORT_VALUE_ROLES = {"target_raw", "target_unit", "value_type", "remark"}
+ENTITY_ROLES = {Role.UNIT_CODE, Role.NAME, Role.FUNDS, Role.GOAL, Role.AMOUNT}  # merged over a unit's or project's rows
+SHORT_VALUE_ROLES = {Role.TARGET_RAW, Role.TARGET_UNIT, Role.VALUE_TYPE, Role.REMARK}
 # Columns that identify a row: a row at the top of a page with all of these blank
 # continues the row cut at the bottom of the previous page.
-KEY_ROLES = {"code_lei", "code_kuan", "code_xiang", "code", "amount", "level3", "target_raw", "value_type",
-             "target_unit", "remark", "unit_code", "funds"}
+KEY_ROLES = {Role.CODE_LEI, Role.CODE_KUAN, Role.CODE_XIANG, Role.CODE, Role.AMOUNT, Role.LEVEL3, Role.TARGET_RAW,
+             Role.VALUE_TYPE, Role.TARGET_UNIT, Role.REMARK, Role.UNIT_CODE, Role.FUNDS}
 
 
-@dataclass
+@dataclass(frozen=True)
 class LogicalCell:
+    """One cell of a logical table; a cell merged over a page break spans rows of both pages."""
+
     row: int
     col: int
     row_span: int
     col_span: int
     text: str | None
     page: int
-    bbox: BBox
+    bbox: BBox  # pt, on ``page`` (where the cell starts)
     is_header: bool
     last_page: int = 0  # the last page the cell's text or span reaches (0: same as page)
+    confidence: float | None = None  # OCR confidence of its text (None: text from the PDF)
 
     @property
     def page_end(self) -> int:
         return max(self.page, self.last_page)
+
+
+class StitchRule(StrEnum):
+    """Why page tables were joined, or how a continuation page's rows were joined."""
+
+    REPEATED_TITLE = "repeated_title"  # the next page repeats the table's title
+    CONTINUED_TITLE = "continued_title"  # the next page's title is the table's with 续/续表
+    NO_TITLE_SAME_GRID = "no_title_same_grid"  # untitled next page, same column rulings
+    NO_TITLE_SAME_FRAME = "no_title_same_frame"  # untitled next page, same columns and frame (rescaled)
+    REPEATED_HEADER = "repeated_header"  # header rows repeated on the continuation page, dropped
+    CUT_ROW = "cut_row"  # the page's first row continues the row cut at the break
+    CARRIED_CELLS = "carried_cells"  # merged cells (单位, 项目, 资金总额, 指标) run over the break
+
+
+_RULE_TEXT = {
+    StitchRule.REPEATED_TITLE: "repeated title",
+    StitchRule.CONTINUED_TITLE: "continued title (续)",
+    StitchRule.NO_TITLE_SAME_GRID: "no title, same column grid",
+    StitchRule.NO_TITLE_SAME_FRAME: "no title, same columns and frame (rescaled page)",
+    StitchRule.REPEATED_HEADER: "repeated header row(s) dropped",
+    StitchRule.CUT_ROW: "row cut by the page break merged into row",
+    StitchRule.CARRIED_CELLS: "merged cells carried over the page break, columns",
+}
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """One stitching decision: its rule, the pages it joins and the rows or columns involved.
+
+    ``tables.stitch_evidence`` is made from these (``evidence``), so every entry names its rule.
+    """
+
+    rule: StitchRule
+    pages: tuple[int, ...]  # (previous page, page) for a join of pages; (page,) for rows of one page
+    rows: tuple[int, ...] = ()  # logical rows involved (the row a cut piece was merged into)
+    columns: tuple[int, ...] = ()  # columns whose merged cells were carried over
+    count: int = 0  # header rows dropped
+
+    @property
+    def evidence(self) -> str:
+        where = f"pages {self.pages[0]}->{self.pages[1]}" if len(self.pages) == 2 else f"page {self.pages[0]}"
+        text = _RULE_TEXT[self.rule]
+        if self.rule == StitchRule.REPEATED_HEADER:
+            text = f"{self.count} {text}"
+        elif self.rows:
+            text += " " + ",".join(map(str, self.rows))
+        elif self.columns:
+            text += " " + ",".join(map(str, self.columns))
+        return f"{where}: {text} [{self.rule.value}]"
 
 
 @dataclass(frozen=True)
@@ -67,9 +121,15 @@ class LogicalTable:
     column_paths: tuple[tuple[str, ...], ...]
     roles: tuple[ColumnRole, ...]
     pages: tuple[int, ...]
-    evidence: tuple[str, ...]
+    decisions: tuple[JoinDecision, ...]
     captions: tuple[str, ...] = ()
     form: FormRule | None = None  # printed as a form (label/value rows, then indicators)
+    text_source: str = "pdf"  # "ocr" when any of its page tables was read from the page image
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """One line per stitching decision, naming its rule (``tables.stitch_evidence``)."""
+        return tuple(d.evidence for d in self.decisions)
 
     @property
     def n_rows(self) -> int:
@@ -176,9 +236,9 @@ def split_code_columns(roles: Sequence[ColumnRole], paths: Sequence[tuple[str, .
     out = list(roles)
     for i in range(len(out) - 2):
         trio = out[i:i + 3]
-        if all(r.role == "code" for r in trio) and paths[i] == paths[i + 1] == paths[i + 2]:
-            for r, part in zip(range(i, i + 3), ("code_lei", "code_kuan", "code_xiang")):
-                out[r] = replace(out[r], role=part, scheme="function")
+        if all(r.role == Role.CODE for r in trio) and paths[i] == paths[i + 1] == paths[i + 2]:
+            for r, part in zip(range(i, i + 3), (Role.CODE_LEI, Role.CODE_KUAN, Role.CODE_XIANG)):
+                out[r] = replace(out[r], role=part, scheme=CodeScheme.FUNCTION)
     return tuple(out)
 
 
@@ -187,7 +247,7 @@ def continue_label_columns(roles: Sequence[ColumnRole], paths: Sequence[tuple[st
     over two columns without the cell being merged: group labels, then items)."""
     out = list(roles)
     for i in range(1, len(out)):
-        if not any(squash(p) for p in paths[i]) and out[i].role == "unknown" and out[i - 1].role in ("label", "name"):
+        if not any(squash(p) for p in paths[i]) and out[i].role == Role.UNKNOWN and out[i - 1].role in (Role.LABEL, Role.NAME):
             out[i] = replace(out[i - 1], rule="continues the label column on its left")
     return tuple(out)
 
@@ -267,35 +327,34 @@ def _first_cell_text(pt: PageTable) -> str | None:
     return next((c.text for c in sorted(pt.cells, key=lambda c: (c.row, c.col)) if squash(c.text)), None)
 
 
-def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = None) -> list[tuple[list[PageTable], list[str]]]:
-    """Consecutive page tables that form one logical table, with the rule of each join.
+def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = None) -> list[tuple[list[PageTable], list[JoinDecision]]]:
+    """Consecutive page tables that form one logical table, with the decision of each join.
 
     A repeated title continues a table, except where the page opens a new form (one
     项目绩效目标表 per project, each starting at 项目名称)."""
     registry = registry or default_registry()
-    groups: list[tuple[list[PageTable], list[str]]] = []
+    groups: list[tuple[list[PageTable], list[JoinDecision]]] = []
     last_on_page = {}
     for pt in tables:
         last_on_page[pt.page] = max(last_on_page.get(pt.page, -1), pt.index_on_page)
     for pt in tables:
         title = caption_title(pt)
         if groups:
-            members, evidence = groups[-1]
+            members, decisions = groups[-1]
             prev = members[-1]
             first_title = caption_title(members[0])
             next_page = pt.page == prev.page + 1 and pt.index_on_page == 0 and prev.index_on_page == last_on_page[prev.page]
             starts_form = registry.form_starting(_first_cell_text(pt), registry.classify_title(title)) is not None
+            rule = None
             if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page and not starts_form:
+                rule = StitchRule.REPEATED_TITLE
+            elif not title and next_page and _same_grid(prev, pt):
+                rule = StitchRule.NO_TITLE_SAME_GRID
+            elif not title and next_page and _same_frame(prev, pt):
+                rule = StitchRule.NO_TITLE_SAME_FRAME
+            if rule is not None:
                 members.append(pt)
-                evidence.append(f"pages {prev.page}->{pt.page}: repeated title")
-                continue
-            if not title and next_page and _same_grid(prev, pt):
-                members.append(pt)
-                evidence.append(f"pages {prev.page}->{pt.page}: no title, same column grid")
-                continue
-            if not title and next_page and _same_frame(prev, pt):
-                members.append(pt)
-                evidence.append(f"pages {prev.page}->{pt.page}: no title, same columns and frame (rescaled page)")
+                decisions.append(JoinDecision(rule, (prev.page, pt.page)))
                 continue
         groups.append(([pt], []))
     return groups
@@ -315,8 +374,14 @@ def _join_text(a: str | None, b: str | None) -> str | None:
     return a + sep + b
 
 
-def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], registry: Registry | None = None) -> LogicalTable:
-    """Build one logical table from its page tables (first page's header kept once)."""
+def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDecision],
+           registry: Registry | None = None) -> LogicalTable:
+    """Build one logical table from its page tables (first page's header kept once).
+
+    ``joins`` are the grouping decisions (one per page join); the decisions taken while
+    appending each continuation page's rows (repeated header, cut row, carried cells)
+    follow them in ``LogicalTable.decisions``.
+    """
     registry = registry or default_registry()
     first = members[0]
     title = caption_title(first)
@@ -327,9 +392,8 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     roles = tuple(registry.column_role(p, table_type) for p in paths)
     roles = split_code_columns(roles, paths)
     roles = continue_label_columns(roles, paths)
-    if {r.section for r in roles} >= {"income", "expenditure"}:
-        pass  # a two-sided table: 收入 on one side, 支出 on the other
-    else:  # 收入预算/… over a one-sided table is a header group, not a side
+    if not {r.section for r in roles} >= {Section.INCOME, Section.EXPENDITURE}:
+        # 收入预算/… over a one-sided table is a header group, not a side
         roles = tuple(replace(r, section=None) for r in roles)
     number_rows = {r for r in range(n_head_first) if is_column_number_row(first, r)}
 
@@ -340,18 +404,22 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
     for c in first.cells:
         if c.row in renumber:
             span = sum(1 for r in range(c.row, c.row + c.row_span) if r in renumber)
-            cells.append(LogicalCell(renumber[c.row], c.col, max(1, span), c.col_span, c.text, first.page, c.bbox, True))
+            cells.append(LogicalCell(renumber[c.row], c.col, max(1, span), c.col_span, c.text, first.page, c.bbox, True,
+                                     confidence=c.confidence))
     n_header = len(keep)
-    next_row = n_header
-    next_row = _append_body(cells, first, n_head_first, next_row, roles, evidence, continuation=False, prev_open=False)
-
-    for prev, pt in zip(members, members[1:]):
+    decisions: list[JoinDecision] = []
+    next_row = _append_page(cells, first, n_head_first, n_header, ())
+    for prev, pt, join in zip(members, members[1:], joins):
+        decisions.append(join)
         col_map = column_map(first, pt) if pt.n_cols != first.n_cols else None
         skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
         if skip:
-            evidence.append(f"page {pt.page}: {skip} repeated header row(s) dropped")
-        next_row = _append_body(cells, pt, skip, next_row, roles, evidence, continuation=True, prev_open=prev.open_bottom,
-                                complete=registry.complete_cell, col_map=col_map)
+            decisions.append(JoinDecision(StitchRule.REPEATED_HEADER, (pt.page,), count=skip))
+        body = _body_cells(pt, skip, col_map)
+        row_decisions = continuation_decisions(cells, body, skip, next_row, roles, prev.open_bottom, registry.complete_cell,
+                                               pt.page)
+        decisions.extend(row_decisions)
+        next_row = _append_page(cells, pt, skip, next_row, row_decisions, body)
 
     captions = tuple(l.text for l in first.captions_above)
     return LogicalTable(
@@ -366,73 +434,98 @@ def stitch(table_id: int, members: Sequence[PageTable], evidence: list[str], reg
         column_paths=tuple(paths),
         roles=roles,
         pages=tuple(sorted({m.page for m in members})),
-        evidence=tuple(evidence),
+        decisions=tuple(decisions),
         captions=captions,
         form=form,
+        text_source="ocr" if any(m.text_source == "ocr" for m in members) else "pdf",
     )
 
 
-def _covering(cells: list[LogicalCell], row: int, col: int) -> LogicalCell | None:
-    for c in reversed(cells):
+def _covering(cells: Sequence[LogicalCell], row: int, col: int) -> int | None:
+    """Index in ``cells`` of the cell covering (row, col), the latest one first."""
+    for i in range(len(cells) - 1, -1, -1):
+        c = cells[i]
         if c.row <= row < c.row + c.row_span and c.col <= col < c.col + c.col_span:
-            return c
+            return i
     return None
 
 
-def _append_body(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int, roles: Sequence[ColumnRole],
-                 evidence: list[str], *, continuation: bool, prev_open: bool,
-                 complete: dict[str, re.Pattern[str]] | None = None, col_map: list[int] | None = None) -> int:
-    """Append the body rows of one page table; returns the next free logical row."""
-    if start >= pt.n_rows:
-        return next_row
+def _cell_at(cells: Sequence[LogicalCell], row: int, col: int) -> LogicalCell | None:
+    i = _covering(cells, row, col)
+    return None if i is None else cells[i]
+
+
+def _body_cells(pt: PageTable, start: int, col_map: list[int] | None) -> list[GridCell]:
+    """A page table's body cells (rows from ``start``), mapped onto the first page's columns."""
     body = [c for c in pt.cells if c.row >= start]
     if col_map is not None:  # onto the full grid of the table's first page
         body = [replace(c, col=col_map[c.col], col_span=col_map[c.col + c.col_span] - col_map[c.col]) for c in body]
-    top = [c for c in body if c.row == start]
+    return body
+
+
+def continuation_decisions(cells: Sequence[LogicalCell], body: Sequence[GridCell], start: int, next_row: int,
+                           roles: Sequence[ColumnRole], prev_open: bool, complete: dict[Role, re.Pattern[str]],
+                           page: int) -> tuple[JoinDecision, ...]:
+    """How a continuation page's first body row joins the rows above: a piece of the row
+    cut at the break (``CUT_ROW``), and/or merged cells continuing (``CARRIED_CELLS``)."""
     last_row = next_row - 1
-    prev_body_exists = continuation and any(not c.is_header and c.row + c.row_span - 1 == last_row for c in cells)
-    fragment = False
-    carried: dict[int, LogicalCell] = {}
-    if prev_body_exists:
-        fragment = _is_fragment(top, roles, prev_open, cells, last_row, complete or {})
-        carried = _carried_cells(cells, top, roles, last_row)
-        if fragment:
-            evidence.append(f"page {pt.page}: row cut by the page break merged into row {last_row}")
-        if carried:
-            cols = ",".join(str(c) for c in sorted(carried))
-            evidence.append(f"page {pt.page}: merged cells carried over the page break (columns {cols})")
+    if not body or not any(not c.is_header and c.row + c.row_span - 1 == last_row for c in cells):
+        return ()
+    top = [c for c in body if c.row == start]
+    out: list[JoinDecision] = []
+    if _is_fragment(top, roles, prev_open, cells, last_row, complete):
+        out.append(JoinDecision(StitchRule.CUT_ROW, (page,), rows=(last_row,)))
+    carried = _carried_cells(cells, top, roles, last_row)
+    if carried:
+        out.append(JoinDecision(StitchRule.CARRIED_CELLS, (page,), columns=tuple(sorted(carried))))
+    return tuple(out)
+
+
+def _append_page(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int,
+                 decisions: Sequence[JoinDecision], body: Sequence[GridCell] | None = None) -> int:
+    """Apply one page's decisions: append its body rows (from ``start``) to ``cells``,
+    extending the cells a cut row or a carried merged cell continues. Returns the next
+    free logical row."""
+    if start >= pt.n_rows:
+        return next_row
+    if body is None:
+        body = _body_cells(pt, start, None)
+    last_row = next_row - 1
+    fragment = any(d.rule == StitchRule.CUT_ROW for d in decisions)
+    carried = {c for d in decisions if d.rule == StitchRule.CARRIED_CELLS for c in d.columns}
     base = last_row - start if fragment else next_row - start
     for c in sorted(body, key=lambda c: (c.row, c.col)):
         if c.row == start and c.col in carried:
-            y = carried[c.col]
-            if squash(c.text) and squash(c.text) != squash(y.text):
-                y.text = _join_text(y.text, c.text)  # the rest of a wrapped merged cell
-            y.row_span += c.row_span - (1 if fragment else 0)
-            y.last_page = pt.page
+            i = _covering(cells, last_row, c.col)
+            assert i is not None
+            y = cells[i]
+            text = _join_text(y.text, c.text) if squash(c.text) and squash(c.text) != squash(y.text) else y.text
+            cells[i] = replace(y, text=text, row_span=y.row_span + c.row_span - (1 if fragment else 0), last_page=pt.page)
             continue
         if c.row == start and fragment:
-            y = _covering(cells, last_row, c.col)
-            if y is not None and y.col == c.col and y.col_span == c.col_span:
-                y.text = _join_text(y.text, c.text)
-                y.row_span += c.row_span - 1
-                y.last_page = pt.page
+            i = _covering(cells, last_row, c.col)
+            if i is not None and cells[i].col == c.col and cells[i].col_span == c.col_span:
+                y = cells[i]
+                cells[i] = replace(y, text=_join_text(y.text, c.text), row_span=y.row_span + c.row_span - 1,
+                                   last_page=pt.page)
                 continue
-        cells.append(LogicalCell(base + c.row, c.col, c.row_span, c.col_span, c.text, pt.page, c.bbox, False))
+        cells.append(LogicalCell(base + c.row, c.col, c.row_span, c.col_span, c.text, pt.page, c.bbox, False,
+                                 confidence=c.confidence))
     return base + pt.n_rows
 
 
-def _role_of(roles: Sequence[ColumnRole], col: int) -> str:
-    return roles[col].role if col < len(roles) else "unknown"
+def _role_of(roles: Sequence[ColumnRole], col: int) -> Role:
+    return roles[col].role if col < len(roles) else Role.UNKNOWN
 
 
-def _completes_a_cut_cell(texts: dict[int, str], roles: Sequence[ColumnRole], cells: list[LogicalCell],
-                          last_row: int, complete: dict[str, re.Pattern[str]]) -> bool:
+def _completes_a_cut_cell(texts: dict[int, str], roles: Sequence[ColumnRole], cells: Sequence[LogicalCell],
+                          last_row: int, complete: dict[Role, re.Pattern[str]]) -> bool:
     """Some cell above is incomplete (经济效益, 定) and this row's piece completes it (指标, 性)."""
     for col, t in texts.items():
         pattern = complete.get(_role_of(roles, col))
         if not t or pattern is None:
             continue
-        above = _covering(cells, last_row, col)
+        above = _cell_at(cells, last_row, col)
         head = squash(above.text) if above is not None and above.row + above.row_span - 1 == last_row else ""
         if head and not pattern.search(head) and pattern.search(head + t):
             return True
@@ -440,12 +533,12 @@ def _completes_a_cut_cell(texts: dict[int, str], roles: Sequence[ColumnRole], ce
 
 
 def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open: bool,
-                 cells: list[LogicalCell], last_row: int, complete: dict[str, re.Pattern[str]]) -> bool:
+                 cells: Sequence[LogicalCell], last_row: int, complete: dict[Role, re.Pattern[str]]) -> bool:
     """The first body row of a continuation page continues a row cut at the break."""
     texts = {c.col: squash(c.text) for c in top}
     if not any(texts.values()):
         return False
-    known = any(r.role != "unknown" for r in roles)
+    known = any(r.role != Role.UNKNOWN for r in roles)
     if not known:
         return prev_open and not texts.get(0)
     # An indicator row prints its 三级指标 and its short value cells; a cut row's rest
@@ -454,51 +547,51 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     if _starts_new_entity(cells, top, roles, last_row):  # a cut row never starts a unit or project
         return False
     for col, role in enumerate(roles):  # a total row (本年收入合计) is complete: nothing continues it
-        above = _covering(cells, last_row, col) if role.role in ("label", "name") else None
+        above = _cell_at(cells, last_row, col) if role.role in (Role.LABEL, Role.NAME) else None
         if above is not None and TOTAL_LABEL.search(squash(above.text)):
             return False
     if _completes_a_cut_cell(texts, roles, cells, last_row, complete):
         return True
-    if "level3" in present:
+    if Role.LEVEL3 in present:
         short = [t for col, t in texts.items() if _role_of(roles, col) in SHORT_VALUE_ROLES]
-        level3_blank = not any(t for col, t in texts.items() if _role_of(roles, col) == "level3")
+        level3_blank = not any(t for col, t in texts.items() if _role_of(roles, col) == Role.LEVEL3)
         # single-line cells have nothing left to print below a cut; a real row prints most of them
         if not (level3_blank or (len(short) >= 3 and sum(1 for t in short if t) <= 1)):
             return False
     elif not all(not t for col, t in texts.items() if _role_of(roles, col) in KEY_ROLES):
         return False
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
-    if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in ("label", "name")):
+    if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in (Role.LABEL, Role.NAME)):
         return False
     # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
-    only_levels = all(_role_of(roles, col) in ("level1", "level2") for col, t in texts.items() if t)
+    only_levels = all(_role_of(roles, col) in (Role.LEVEL1, Role.LEVEL2) for col, t in texts.items() if t)
     return prev_open or not only_levels
 
 
-def _starts_new_entity(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
+def _starts_new_entity(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
                        last_row: int) -> bool:
     """The top row of a page starts a new unit or project: it prints its own 资金总额
     (a different figure, or the same figure under a different name)."""
     by_col = {c.col: c for c in top}
     role_col = {r.role: i for i, r in reversed(list(enumerate(roles)))}
 
-    def pair(role: str) -> tuple[str, str] | None:
+    def pair(role: Role) -> tuple[str, str] | None:
         col = role_col.get(role)
         if col is None or col not in by_col:
             return None
-        above = _covering(cells, last_row, col)
+        above = _cell_at(cells, last_row, col)
         return squash(by_col[col].text), squash(above.text) if above is not None else ""
 
-    funds, name = pair("funds"), pair("name")
+    funds, name = pair(Role.FUNDS), pair(Role.NAME)
     name_differs = name is not None and bool(name[0]) and name[0] != name[1]
     if funds is not None:
         return bool(funds[0]) and (funds[0] != funds[1] or name_differs)
     return name_differs
 
 
-def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
-                   last_row: int) -> dict[int, LogicalCell]:
-    """Merged cells continuing over the break, by column.
+def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
+                   last_row: int) -> set[int]:
+    """Columns whose merged cell continues over the break.
 
     A merged cell continues on the next page blank, repeated, or with the rest of its
     wrapped text. Whether the entity (unit or project) continues is told by 资金总额:
@@ -508,43 +601,45 @@ def _carried_cells(cells: list[LogicalCell], top: Sequence[GridCell], roles: Seq
     by_col = {c.col: c for c in top}
     new_entity = _starts_new_entity(cells, top, roles, last_row)
     # only tables of units/projects (资金总额, names) merge money down over many rows
-    entity_continues = not new_entity and any(r.role in ("funds", "name") for r in roles)
-    out: dict[int, LogicalCell] = {}
+    entity_continues = not new_entity and any(r.role in (Role.FUNDS, Role.NAME) for r in roles)
+    out: set[int] = set()
     levels_open = not new_entity
     for col, role in enumerate(roles):
         if col not in by_col:
             continue
-        x, y = by_col[col], _covering(cells, last_row, col)
+        x, y = by_col[col], _cell_at(cells, last_row, col)
         if y is None or y.is_header or y.col != col or y.col_span != x.col_span:
             continue
         if not squash(y.text):
             # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity
             if entity_continues and not squash(x.text) and role.role in ENTITY_ROLES:
-                out[col] = y
-            elif role.role in ("level1", "level2"):
+                out.add(col)
+            elif role.role in (Role.LEVEL1, Role.LEVEL2):
                 levels_open = False
             continue
         blank_or_same = not squash(x.text) or squash(x.text) == squash(y.text)
-        if role.role == "unit_code":
+        if role.role == Role.UNIT_CODE:
             if not squash(x.text) or (blank_or_same and not new_entity):
-                out[col] = y
-        elif role.role in ("name", "funds", "goal"):
+                out.add(col)
+        elif role.role in (Role.NAME, Role.FUNDS, Role.GOAL):
             if not new_entity:
-                out[col] = y
-        elif role.role in ("level1", "level2"):
+                out.add(col)
+        elif role.role in (Role.LEVEL1, Role.LEVEL2):
             if levels_open and blank_or_same:
-                out[col] = y
+                out.add(col)
             else:
                 levels_open = False
-        elif role.role == "amount" and entity_continues and blank_or_same:
-            out[col] = y  # a unit's money merged down (部门整体支出绩效目标表)
+        elif role.role == Role.AMOUNT and entity_continues and blank_or_same:
+            out.add(col)  # a unit's money merged down (部门整体支出绩效目标表)
     return out
 
 
 def stitch_document(tables: Sequence[PageTable], registry: Registry | None = None) -> list[LogicalTable]:
+    """Every logical table of a document, in order, from its page tables."""
     registry = registry or default_registry()
-    return [stitch(i, members, evidence, registry)
-            for i, (members, evidence) in enumerate(group_page_tables(tables, registry))]
+    return [stitch(i, members, joins, registry)
+            for i, (members, joins) in enumerate(group_page_tables(tables, registry))]
 
 
-__all__ = ["LogicalCell", "LogicalTable", "stitch_document", "group_page_tables", "caption_title"]
+__all__ = ["JoinDecision", "LogicalCell", "LogicalTable", "StitchRule", "caption_title", "group_page_tables",
+           "stitch_document"]

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 import budgetpdf
-from budgetpdf.schema import DATASETS, SCHEMAS
+from budgetpdf.contract import DATASETS, SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "fixtures" / "docs" / "baisha-civil-affairs-2021-budget.pdf"

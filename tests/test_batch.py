@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from budgetpdf.batch import run_batch
 from budgetpdf.cli import main
 from budgetpdf.pipeline import process_file
-from budgetpdf.schema import DATASETS
+from budgetpdf.contract import DATASETS
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "fixtures" / "bad"

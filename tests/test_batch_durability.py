@@ -14,7 +14,7 @@ import pytest
 
 from budgetpdf.batch import run_batch
 from budgetpdf.dataset import Dataset, DatasetLocked
-from budgetpdf.schema import DATASETS
+from budgetpdf.contract import DATASETS
 from budgetpdf.validate import validate_dataset
 
 ROOT = Path(__file__).resolve().parents[1]

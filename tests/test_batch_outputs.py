@@ -11,7 +11,7 @@ import pytest
 
 from budgetpdf.batch import parse_size, run_batch
 from budgetpdf.pipeline import process_file
-from budgetpdf.schema import DATASETS, SCHEMAS
+from budgetpdf.contract import DATASETS, SCHEMAS
 from budgetpdf.validate import validate_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def test_parquet_files_are_zstd_dictionary_encoded_with_the_schema_version(writt
     for name in DATASETS:
         for f in (written / name).glob("*.parquet"):
             meta = pq.read_metadata(f)
-            assert meta.schema.to_arrow_schema().metadata[b"budgetpdf.schema_version"] == b"1"
+            assert meta.schema.to_arrow_schema().metadata[b"budgetpdf.schema_version"] == b"2"
             assert pq.read_schema(f).remove_metadata().equals(SCHEMAS[name])
             if meta.num_rows:
                 col = meta.row_group(0).column(meta.schema.names.index("doc_id"))

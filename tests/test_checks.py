@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from budgetpdf.normalize.checks import run_checks
-from budgetpdf.normalize.records import LineItem, TableRecord
+from budgetpdf.contract import LineItem, TableRecord
 
 D = Decimal
 

@@ -69,7 +69,7 @@ def test_unusable_text_layer_fails_clearly_and_yields_nothing():
     out, _ = result(name)
     doc = out.document
     assert doc.status == "failed"
-    assert "unusable text layer" in doc.error and "pages 1-12" in doc.error
+    assert "undecodable glyphs on pages 1-12" in doc.error and "no text layer" not in doc.error
     assert not out.line_items and not out.tables
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from budgetpdf.normalize.checks import run_checks
-from budgetpdf.normalize.records import LineItem, PerformanceTarget, TableRecord
+from budgetpdf.contract import LineItem, PerformanceTarget, TableRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 TRUTHS = sorted((ROOT / "fixtures" / "docs").glob("*.truth.json"))
