@@ -95,13 +95,19 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
     problems = []
     no_text = [p.page for p in doc.pages if not p.has_text_layer and not p.is_blank and not p.garbled and p.error is None]
     garbled = doc.garbled_pages
+    some_bad = [p.page for p in doc.pages if p.n_undecodable and not p.garbled]
     failed_pages = [p.page for p in doc.pages if p.error is not None]
     if no_text:
         problems.append(f"no text layer on pages {page_ranges(no_text)}")
-    if garbled:
-        problems.append(f"undecodable glyphs on pages {page_ranges(garbled)}")
+    if garbled or some_bad:
+        problems.append(f"undecodable glyphs on pages {page_ranges(garbled + some_bad)} (the text layer has glyphs "
+                        f"without a Unicode mapping: " + ("unusable, OCR would be needed" if garbled else
+                                                           "the cells holding them are left empty") + ")")
     if failed_pages:
         problems.append(f"pages {page_ranges(failed_pages)} could not be read")
+    sideways = [p.page for p in doc.pages if p.sideways_tables]
+    if sideways:
+        problems.append(f"tables printed with sideways text not read on pages {page_ranges(sideways)}")
     if norm is not None:
         problems.extend(norm.warnings)
     unusable = set(no_text) | set(garbled) | set(failed_pages)

@@ -25,8 +25,19 @@ def _bbox(chs: Sequence[Char]) -> BBox:
 def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool) -> list[TextLine]:
     """Repaired lines outside tables; a wide gap splits a line (`编制部门：…   单位：元`).
 
-    Lines holding undecodable glyphs are dropped (the page is flagged instead).
+    Lines holding undecodable glyphs are dropped (the page is flagged instead). Glyphs
+    running in another direction than the page's reading frame (``dir`` ≠ 0) make lines
+    of their own, read in their direction.
     """
+    if any(c.get("dir") for c in chars):
+        from .frames import Frame
+
+        out = text_lines([c for c in chars if not c.get("dir")], settings, garbled)
+        for d in sorted({c.get("dir") for c in chars} - {0, None}):
+            frame = Frame(d, 0.0, 0.0)
+            turned = [frame.char(c) for c in chars if c.get("dir") == d]
+            out.extend(frame.line_back(ln) for ln in text_lines(turned, settings, garbled))
+        return out
     out: list[TextLine] = []
     for ln in cluster_lines(chars, settings.line_overlap):
         for chunk in split_chunks(ln, settings.line_split_gap_ratio):

@@ -13,35 +13,66 @@ grids, joins the chain at ``finish_page``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .captions import attach_captions, text_lines
 from .cells import inside, ruled_table
+from .frames import Frame, dominant_direction
 from .models import PageInfo, PageResult, PageTable
 from .primitives import Char, PagePrimitives
-from .rulings import grid_from_group, group_segments, merge_segments
+from .rulings import dotted_segments, grid_from_group, group_segments, merge_segments
 from .settings import ExtractSettings
-from .textrepair import dedupe_chars, garble_report, garbled_verdict
+from .textrepair import dedupe_chars, garble_report, garbled_verdict, is_bad_glyph, mark_word_spaces
 
 
 def visible_chars(prims: PagePrimitives, settings: ExtractSettings) -> list[Char]:
-    """The page's glyphs without whitespace glyphs and fake-bold duplicates."""
-    return dedupe_chars([c for c in prims.chars if not c["text"].isspace()], settings.dedupe_tolerance)
+    """The page's glyphs without whitespace glyphs (a glyph followed by a word space is
+    marked ``space_after``) and without fake-bold duplicates."""
+    return dedupe_chars(mark_word_spaces(prims.chars), settings.dedupe_tolerance)
 
 
-def text_flags(chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool]:
-    """(glyph count, has decodable text, garbled) for a page's visible glyphs."""
+def image_coverage(prims: PagePrimitives) -> float:
+    """Share of the page area painted by images (each image clipped to the page; overlaps
+    counted once per image, capped at 1)."""
+    area = prims.width * prims.height
+    if area <= 0 or not prims.images:
+        return 0.0
+    covered = 0.0
+    for b in prims.images:
+        w = max(0.0, min(b.x1, prims.width) - max(b.x0, 0.0))
+        h = max(0.0, min(b.bottom, prims.height) - max(b.top, 0.0))
+        covered += w * h
+    return min(1.0, covered / area)
+
+
+def is_scanned(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> bool:
+    """A page that is an image with at most a few digital glyphs on it (a page number, a
+    date, a stamp added to a scan): images cover at least ``scan_image_coverage`` of the
+    page while the decodable glyphs' boxes cover less than ``scan_text_coverage`` of the
+    image area. Such a page has no usable text layer, like an image-only page."""
+    cover = image_coverage(prims)
+    if cover < settings.scan_image_coverage:
+        return False
+    text_area = sum((c["x1"] - c["x0"]) * (c["bottom"] - c["top"]) for c in chars if not is_bad_glyph(c["text"]))
+    return text_area < settings.scan_text_coverage * cover * prims.width * prims.height
+
+
+def text_flags(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool]:
+    """(glyph count, has a usable text layer, garbled) for a page's visible glyphs."""
     rep = garble_report(chars)
     garbled = garbled_verdict(rep, min_chars=settings.garbled_min_chars, bad_ratio=settings.garbled_bad_ratio)
-    return rep.n_chars, rep.n_chars - rep.bad > 0, garbled
+    has_text = rep.n_chars - rep.bad > 0 and not is_scanned(prims, chars, settings)
+    return rep.n_chars, has_text, garbled
 
 
 def ruled_tables(prims: PagePrimitives, chars: Sequence[Char], garbled: bool, settings: ExtractSettings,
                  engine: str) -> list[PageTable]:
     """Tables framed by the page's rulings (frames drawn inside another frame dropped)."""
-    if not prims.segments:
+    dotted = dotted_segments(prims.dots, settings) if prims.dots else []
+    if not prims.segments and not dotted:
         return []
     tables: list[PageTable] = []
-    segs = merge_segments([s for s in prims.segments if s.length > 1.0], settings)
+    segs = merge_segments([s for s in prims.segments if s.length > 1.0] + dotted, settings)
     for group in group_segments(segs, settings):
         grid = grid_from_group(group, settings)
         if grid is None:
@@ -81,8 +112,11 @@ def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[P
         garbled=garbled,
         lines=tuple(lines),
         n_images=len(prims.images),
+        n_undecodable=sum(1 for c in chars if is_bad_glyph(c["text"])),
     )
     warnings: list[str] = []
+    if not has_text and n_chars and not garbled:
+        warnings.append(f"page {prims.page}: a scanned page (an image with {n_chars} digital glyph(s) only)")
     if garbled:
         warnings.append(f"page {prims.page}: text layer garbled (unmapped or mis-mapped glyphs); cell texts set to None")
     if not has_text and prims.images:
@@ -91,15 +125,39 @@ def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[P
 
 
 def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) -> PageResult:
-    """Tables (ruled, else text-aligned), captions, prose lines and flags of one page."""
+    """Tables (ruled, else text-aligned), captions, prose lines and flags of one page.
+
+    When most glyphs run sideways (a landscape table drawn turned on a portrait page), the
+    page is read in the frame where they are upright (``frames.Frame``) and every box is
+    mapped back to page coordinates. A table whose text still runs sideways in the frame
+    it was read in is counted in ``PageInfo.sideways_tables`` (the document is then
+    partial, naming the page), never passed off as read.
+    """
     from .unruled import find_unruled_tables
 
-    chars = visible_chars(prims, settings)
-    n_chars, has_text, garbled = text_flags(chars, settings)
-    tables = ruled_tables(prims, chars, garbled, settings, engine)
+    turn = dominant_direction(visible_chars(prims, settings))
+    frame = Frame(turn, prims.width, prims.height)
+    fprims = frame.primitives(prims)
+    chars = visible_chars(fprims, settings)
+    n_chars, has_text, garbled = text_flags(fprims, chars, settings)
+    tables = ruled_tables(fprims, chars, garbled, settings, engine)
     if not tables and settings.detect_unruled and has_text and not garbled:
-        tables = find_unruled_tables(chars, prims.page, settings, engine=engine, text_source=prims.text_source)
-    return finish_page(prims, chars, tables, settings, n_chars, has_text, garbled)
+        tables = find_unruled_tables(chars, fprims.page, settings, engine=engine, text_source=fprims.text_source)
+    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled)
+    sideways = sum(1 for t in result.tables if _reads_sideways(t, chars))
+    info = replace(result.info, width=prims.width, height=prims.height, reading_turn=turn, sideways_tables=sideways,
+                   lines=tuple(frame.line_back(l) for l in result.info.lines))
+    warnings = list(result.warnings)
+    if sideways:
+        warnings.append(f"page {prims.page}: {sideways} table(s) printed with sideways text not read")
+    return PageResult(info, tuple(frame.table_back(t) for t in result.tables), tuple(warnings))
+
+
+def _reads_sideways(t: PageTable, chars: Sequence[Char]) -> bool:
+    """Most glyphs of the table's body run sideways in the frame it was read in (its rows
+    would be columns): stacked or turned header labels alone do not count."""
+    inside_chars = [c for c in chars if inside(c, t.bbox)]
+    return len(inside_chars) >= 10 and sum(1 for c in inside_chars if c.get("dir")) > 0.5 * len(inside_chars)
 
 
 __all__ = ["analyse_page", "drop_nested", "finish_page", "ruled_tables", "text_flags", "visible_chars"]

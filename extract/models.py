@@ -60,8 +60,8 @@ class PageTable:
     n_rows: int
     n_cols: int
     cells: tuple[GridCell, ...]
-    row_edges: tuple[float, ...]  # n_rows + 1 y positions, top to bottom
-    col_edges: tuple[float, ...]  # n_cols + 1 x positions, left to right
+    row_edges: tuple[float, ...]  # n_rows + 1 y positions, top to bottom (in the table's reading frame)
+    col_edges: tuple[float, ...]  # n_cols + 1 x positions, left to right (in the table's reading frame)
     captions_above: tuple[TextLine, ...] = ()  # title, 部门名称/编制部门, 单位, 续表 …, nearest last
     captions_below: tuple[TextLine, ...] = ()  # 注：… lines up to the next table
     ruled: bool = True  # False: found by text alignment (no rulings)
@@ -70,6 +70,7 @@ class PageTable:
     open_top: bool = False  # the top ruling was missing (continuation page) and was closed by the extractor
     synthetic_row_edges: tuple[float, ...] = ()  # row edges added between text lines (no ruling printed there)
     text_source: str = "pdf"  # "pdf": the page's text layer; "ocr": text recognised on the rendered page
+    rotation: int = 0  # 0, or 90/180/270: the table is printed turned; its row/col edges are in its reading frame
 
     def grid(self) -> list[list[GridCell | None]]:
         """Rows × cols; each slot holds the cell covering it (spans repeat the same cell)."""
@@ -103,6 +104,9 @@ class PageInfo:
     lines: tuple[TextLine, ...] = ()  # repaired text lines outside tables (prose, captions)
     error: str | None = None  # the page could not be processed (the rest of the document was)
     n_images: int = 0  # images drawn on the page: no text but images = scanned; neither = blank
+    n_undecodable: int = 0  # glyphs with no Unicode mapping ((cid:NN), NUL, private use): their cells' text is None
+    reading_turn: int = 0  # the page was read turned by this many degrees (a table printed sideways)
+    sideways_tables: int = 0  # tables whose text still runs sideways in the reading frame (not read right)
 
     @property
     def needs_ocr(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .models import BBox
 from .primitives import Segment
 from .settings import ExtractSettings
 
@@ -30,6 +31,13 @@ def _is_light(color) -> bool:
     if len(vals) == 4:  # CMYK: light when all inks are ~0
         return all(v <= 0.1 for v in vals)
     return all(v >= 0.9 for v in vals)
+
+
+def is_painted(obj: dict) -> bool:
+    """A drawing object painted in a visible (not white) colour by its fill or stroke."""
+    if obj.get("object_type") == "line":
+        return not _is_light(obj.get("stroking_color"))
+    return _visible(obj)
 
 
 def _visible(obj: dict) -> bool:
@@ -93,6 +101,53 @@ def page_segments(objects: Iterable[dict], settings: ExtractSettings) -> list[Se
     for obj in objects:
         segs.extend(object_segments(obj, settings.max_ruling_thickness))
     return [s for s in segs if s.length > 1.0]
+
+
+def dotted_segments(dots: Sequence[BBox], settings: ExtractSettings) -> list[Segment]:
+    """Rulings drawn as rows of dots or short dashes: collinear marks, evenly close, chained.
+
+    A dotted or dashed border (printer-driver output; camelot#370, pdfplumber#382) is many
+    marks of at most ``max_ruling_thickness`` pt each. Marks whose centres share a y
+    (within ``dot_align_tolerance``) and follow each other with gaps of at most
+    ``dot_max_gap`` pt make a horizontal ruling when at least ``dot_min_count`` of them
+    span ``dot_min_length`` pt; the same along x for vertical rulings.
+    """
+    out: list[Segment] = []
+    if len(dots) < settings.dot_min_count:
+        return out
+    for orient in ("h", "v"):
+        def pos(b: BBox) -> float:
+            return (b.top + b.bottom) / 2 if orient == "h" else (b.x0 + b.x1) / 2
+
+        def span(b: BBox) -> tuple[float, float]:
+            return (b.x0, b.x1) if orient == "h" else (b.top, b.bottom)
+
+        ordered = sorted(dots, key=pos)
+        groups: list[list[BBox]] = []
+        for b in ordered:
+            if groups and pos(b) - pos(groups[-1][-1]) <= settings.dot_align_tolerance:
+                groups[-1].append(b)
+            else:
+                groups.append([b])
+        for group in groups:
+            if len(group) < settings.dot_min_count:
+                continue
+            y = sum(pos(b) for b in group) / len(group)
+            chain: list[tuple[float, float]] = []
+            for a, b in sorted(span(b) for b in group):
+                if chain and a - chain[-1][1] <= settings.dot_max_gap:
+                    chain.append((a, b))
+                    continue
+                _emit_chain(chain, orient, y, settings, out)
+                chain = [(a, b)]
+            _emit_chain(chain, orient, y, settings, out)
+    return out
+
+
+def _emit_chain(chain: list[tuple[float, float]], orient: str, pos: float, settings: ExtractSettings,
+                out: list[Segment]) -> None:
+    if len(chain) >= settings.dot_min_count and chain[-1][1] - chain[0][0] >= settings.dot_min_length:
+        out.append(Segment(orient, pos, chain[0][0], max(b for _, b in chain)))
 
 
 def cluster_positions(values: Sequence[float], tol: float) -> list[list[float]]:

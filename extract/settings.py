@@ -20,6 +20,11 @@ class ExtractSettings:
     intersection_tolerance: float = 3.0  # how far a ruling may miss another and still touch it
     min_coverage: float = 0.6  # share of a slot boundary a ruling must cover to separate slots
     min_open_extent: float = 6.0  # verticals running this far past the last ruling = open bottom
+    # dotted / dashed rulings: marks no larger than max_ruling_thickness chained into rulings
+    dot_align_tolerance: float = 1.0  # marks of one ruling share their centre line within this
+    dot_max_gap: float = 4.0  # the widest gap between two marks of one ruling
+    dot_min_count: int = 4  # marks a ruling needs at least
+    dot_min_length: float = 10.0  # and the length it must span
     # --- rows without rulings inside a ruled frame (tables ruled only around blocks)
     split_unruled_bands: bool = True
     # --- chars / text
@@ -27,6 +32,9 @@ class ExtractSettings:
     line_overlap: float = 0.5  # share of the smaller char height two chars must share to be on one line
     word_gap_ratio: float = 0.25  # a gap wider than this × font size is a space
     line_split_gap_ratio: float = 3.0  # outside tables: a gap this × size wide splits a line
+    # --- scans: an image over the page with a few digital glyphs (page number, stamp) is no text layer
+    scan_image_coverage: float = 0.5  # images cover at least this share of the page
+    scan_text_coverage: float = 0.01  # and glyph boxes less than this share of the image area
     # --- garbled text layers
     garbled_min_chars: int = 20
     garbled_bad_ratio: float = 0.05  # (cid:NN) / private use / U+FFFD share that marks a page garbled

@@ -33,10 +33,36 @@ def is_cjk(ch: str) -> bool:
 
 
 def is_bad_glyph(text: str) -> bool:
-    """A glyph that did not map to Unicode: (cid:NN), private use area, U+FFFD."""
+    """A glyph that did not map to Unicode: (cid:NN), private use area, U+FFFD, or a control
+    character (NUL and the other C0/C1 codes a missing ToUnicode entry decodes to)."""
     if text.startswith("(cid:"):
         return True
-    return any(0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd" for c in text)
+    return any(0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd" or (ord(c) < 0x20 and c not in "\t\n\r")
+               or 0x7F <= ord(c) < 0xA0 for c in text)
+
+
+def mark_word_spaces(chars: Sequence[Char]) -> list[Char]:
+    """The non-whitespace glyphs, in drawing order, each followed by a real space glyph
+    on its line marked ``space_after`` (Latin word spaces: ``Merged cell 1``).
+
+    Producers that draw text word by word (Calibri's space is 0.226 em, about the gap
+    ``line_text`` needs to guess a space) put an explicit U+0020 glyph between words;
+    keeping that fact lets ``line_text`` keep the space. Spaces inside CJK runs are
+    removed later anyway (``fix_spacing``).
+    """
+    out: list[Char] = []
+    for ch in chars:
+        if not ch["text"].isspace():
+            out.append(ch)
+            continue
+        if not out:
+            continue
+        prev = out[-1]
+        size = max(prev.get("size") or 0, 1.0)
+        same_line = abs(ch["top"] - prev["top"]) < 0.5 * size and -0.5 * size <= ch["x0"] - prev["x1"] <= size
+        if same_line and not prev.get("space_after"):
+            out[-1] = {**prev, "space_after": True}
+    return out
 
 
 def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
@@ -63,6 +89,8 @@ def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
                     tol = min(tolerance, 0.3 * max(ch["x1"] - ch["x0"], 0.1))
                     if abs(other["x0"] - ch["x0"]) <= tol and abs(other["top"] - ch["top"]) <= tol:
                         dup = True
+                        if ch.get("space_after"):
+                            other["space_after"] = True  # the word space follows the glyph, whichever copy
                         break
                 if dup:
                     break
@@ -128,13 +156,14 @@ def cluster_lines(chars: Iterable[Char], overlap: float = 0.5) -> list[list[Char
 
 
 def line_text(chars: Sequence[Char], gap_ratio: float = 0.25) -> str:
-    """Text of one visual line: spaces where glyphs are far apart, then CJK spacing repaired."""
+    """Text of one visual line: spaces where a space glyph was drawn or glyphs are far
+    apart, then CJK spacing repaired."""
     parts: list[str] = []
     prev: Char | None = None
     for ch in chars:
         if prev is not None:
             size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            if ch["x0"] - prev["x1"] > gap_ratio * size:
+            if prev.get("space_after") or ch["x0"] - prev["x1"] > gap_ratio * size:
                 parts.append(" ")
         parts.append(ch["text"])
         prev = ch
@@ -183,10 +212,28 @@ def join_wrapped(lines: Sequence[str]) -> str:
 
 
 def chars_to_text(chars: Sequence[Char], *, overlap: float = 0.5, gap_ratio: float = 0.25) -> str:
-    """Repaired text of the chars of one cell: lines top to bottom, wraps joined."""
+    """Repaired text of the chars of one cell: lines top to bottom, wraps joined.
+
+    Glyphs whose baseline is not upright (``dir`` ≠ 0: a header label printed turned in a
+    narrow column) are read in their own direction, each direction's run in turn, in
+    reading order of where the runs start.
+    """
     if not chars:
         return ""
-    return join_wrapped([line_text(ln, gap_ratio) for ln in cluster_lines(chars, overlap)])
+    if all(not c.get("dir") for c in chars):
+        return join_wrapped([line_text(ln, gap_ratio) for ln in cluster_lines(chars, overlap)])
+    from .frames import Frame
+
+    groups: dict[int, list[Char]] = {}
+    for c in chars:
+        groups.setdefault(c.get("dir", 0) or 0, []).append(c)
+    ordered = sorted(groups.items(), key=lambda kv: (min(c["top"] for c in kv[1]), min(c["x0"] for c in kv[1])))
+    parts = []
+    for d, group in ordered:
+        frame = Frame(d, 0.0, 0.0)
+        turned = [frame.char(c) for c in group] if d else group
+        parts.append(join_wrapped([line_text(ln, gap_ratio) for ln in cluster_lines(turned, overlap)]))
+    return join_wrapped(parts)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,15 @@ from .values import is_amount_text
 
 CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
 CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
-COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z])$")
+COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z]|[甲乙丙丁])$")
 TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
 ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|其中[:：])|(合计|总计|小计)$")
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
-TITLE_NOISE = re.compile(r"^(续表|单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
+TITLE_NOISE = re.compile(r"^(单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
+# A continuation page says so: 续表 / 续上表 / （续表） alone above the table, or the title
+# followed by （续）/（续表）/续表 (a common print convention; MinerU's table merger uses it too).
+CONTINUATION_LINE = re.compile(r"^[（(]?续(?:上|前)?表[）)]?[:：]?$")
+CONTINUATION_SUFFIX = re.compile(r"[（(]续(?:表|上表|前表)?[）)]$|续(?:上|前)?表$")
 
 ENTITY_ROLES = {Role.UNIT_CODE, Role.NAME, Role.FUNDS, Role.GOAL, Role.AMOUNT}  # merged over a unit's or project's rows
 SHORT_VALUE_ROLES = {Role.TARGET_RAW, Role.TARGET_UNIT, Role.VALUE_TYPE, Role.REMARK}
@@ -154,10 +158,22 @@ class LogicalTable:
 # ---------------------------------------------------------------- captions
 
 
+def is_continued(pt: PageTable) -> bool:
+    """The page table's caption marks it as a continuation (续表, …（续）)."""
+    lines = [squash(l.text) for l in pt.captions_above]
+    return any(CONTINUATION_LINE.match(l) for l in lines) or bool(CONTINUATION_SUFFIX.search(caption_title(pt) or ""))
+
+
+def base_title(title: str | None) -> str:
+    """A title without its continuation marker: ``2024年部门支出总表（续）`` → ``2024年部门支出总表``."""
+    return CONTINUATION_SUFFIX.sub("", squash(title))
+
+
 def caption_title(pt: PageTable) -> str | None:
     """The printed title above a page table (two-line titles joined), or None."""
     lines = [squash(l.text) for l in pt.captions_above]
-    lines = [l for l in lines if l and not TITLE_NOISE.match(l) and not CAPTION_UNIT.search(l)]
+    lines = [l for l in lines if l and not TITLE_NOISE.match(l) and not CAPTION_UNIT.search(l)
+             and not CONTINUATION_LINE.match(l)]
     titled = [i for i, l in enumerate(lines) if "表" in l]
     if not titled:
         return None
@@ -200,10 +216,17 @@ def _row_cells(pt: PageTable, row: int) -> list[GridCell]:
 
 
 def is_column_number_row(pt: PageTable, row: int) -> bool:
+    """The column-number row (``** ** 1 2 3 …``, ``栏次 1 2 3``, ``甲 乙 1 2``) directly under
+    the header: not the table's first row, every cell a marker or a small number, and the
+    numbers, left to right, counting 1, 2, 3 … (a body row of small integers does not)."""
+    if row < 1:
+        return False
     texts = [squash(c.text) for c in _row_cells(pt, row)]
     texts = [t for t in texts if t]
-    digits = [t for t in texts if t.isdigit()]
-    return len(texts) >= 2 and len(digits) >= 2 and all(COLUMN_NUMBER_CELL.match(t) for t in texts)
+    if len(texts) < 2 or not all(COLUMN_NUMBER_CELL.match(t) for t in texts):
+        return False
+    numbers = [int(t) for t in texts if t.isdigit()]
+    return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))
 
 
 def _looks_like_body(pt: PageTable, row: int) -> bool:
@@ -268,10 +291,12 @@ def _row_signature(pt: PageTable, row: int) -> tuple[str, ...]:
 def repeated_header_rows(pt: PageTable, first: PageTable, n_first_header: int) -> int:
     """Leading rows of a continuation page that repeat the first page's header."""
     first_texts = {t for r in range(n_first_header) for t in _row_signature(first, r) if t}
+    number_rows = {_row_signature(first, r) for r in range(n_first_header) if is_column_number_row(first, r)}
     n = 0
     for r in range(pt.n_rows):
         sig = [t for t in _row_signature(pt, r) if t]
-        if is_column_number_row(pt, r) or (sig and all(t in first_texts for t in sig) and not _looks_like_body(pt, r)):
+        if _row_signature(pt, r) in number_rows or is_column_number_row(pt, r) or \
+                (sig and all(t in first_texts for t in sig) and not _looks_like_body(pt, r)):
             n = r + 1
             continue
         break
@@ -346,8 +371,13 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
             next_page = pt.page == prev.page + 1 and pt.index_on_page == 0 and prev.index_on_page == last_on_page[prev.page]
             starts_form = registry.form_starting(_first_cell_text(pt), registry.classify_title(title)) is not None
             rule = None
+            continued = is_continued(pt)
             if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page and not starts_form:
                 rule = StitchRule.REPEATED_TITLE
+            elif continued and pt.page > prev.page and (
+                    (title and first_title and base_title(title) == base_title(first_title))
+                    or (not title and next_page)):
+                rule = StitchRule.CONTINUED_TITLE
             elif not title and next_page and _same_grid(prev, pt):
                 rule = StitchRule.NO_TITLE_SAME_GRID
             elif not title and next_page and _same_frame(prev, pt):

@@ -7,11 +7,17 @@ printed ``0``/``0.00`` is a value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 NONE_MARKS = {"", "-", "—", "－", "--", "——", "/", "／", "*", "无"}
-MONEY = re.compile(r"^[（(]?[-－−]?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?[)）]?$|^[（(]?[-－−]?\d+(?:\.\d+)?[)）]?$")
+# One printed amount, whole: an optional sign, digits with or without thousands separators
+# (groups of three), optional decimals, an optional trailing money unit; or the same in
+# parentheses for a negative (（1,234.00）). Anything else (two figures, a figure with
+# words, footnote numbers separated by spaces) is not an amount.
+MONEY = re.compile(r"^(?P<open>[（(])?(?P<sign>[-－−])?(?P<num>\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+                   r"(?P<close>[)）])?(?:千元|万元|亿元|元)?$")
 OPERATORS = {"≥": ">=", ">=": ">=", "＞=": ">=", "≤": "<=", "<=": "<=", "＜=": "<=", "=": "=", "＝": "=",
              ">": ">", "＞": ">", "<": "<", "＜": "<"}
 OPERATOR = re.compile(r"≥|≤|>=|<=|＞=|＜=|=|＝|>|＞|<|＜")
@@ -22,23 +28,29 @@ RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*[-－~～至—]\s*(\d+(?:\.\d+)
 
 
 def parse_amount(text: str | None) -> Decimal | None:
-    """A money cell: ``9,266.22`` → 9266.22; ``(1.00)`` → -1.00; blank or ``-`` → None.
+    """A money cell holding exactly one amount: ``9,266.22`` → 9266.22; ``（1,234.00）`` and
+    ``-1.00`` → negative; full-width digits (``１２３``) are digits; a trailing ``元``/``万元``
+    is allowed; blank or ``-`` → None.
 
-    Returns None too for text that is not a plain number (labels, notes), so callers
-    can tell a value from something else by the result.
+    Returns None for anything that is not one amount — labels, notes, two figures run
+    together with a space (``618.94 648``, footnote numbers ``4 12 4 13``) — so callers
+    can tell a value from something else by the result. Whitespace is allowed around
+    the figure and beside a separator (``1 ,519.74``), never between two digits.
     """
     if text is None:
         return None
-    t = re.sub(r"\s+", "", text)
-    if t in NONE_MARKS or not MONEY.match(t):
+    t = unicodedata.normalize("NFKC", text).strip()
+    t = re.sub(r"\s*([,，.])\s*", r"\1", t)  # space drawn beside a separator (``1 ,519.74``) is spacing
+    if re.sub(r"\s+", "", t) in NONE_MARKS or re.search(r"\s", t):
+        return None  # whitespace between digits: several figures, not one amount
+    m = MONEY.match(t.replace("（", "(").replace("）", ")"))
+    if not m or bool(m.group("open")) != bool(m.group("close")):
         return None
-    negative = t.startswith(("(", "（")) or t.lstrip("(（").startswith(("-", "－", "−"))
-    digits = re.sub(r"[^\d.]", "", t)
     try:
-        value = Decimal(digits)
+        value = Decimal(m.group("num").replace(",", "").replace("，", ""))
     except InvalidOperation:
         return None
-    return -value if negative else value
+    return -value if (m.group("open") or m.group("sign")) else value
 
 
 def is_amount_text(text: str | None) -> bool:

@@ -49,3 +49,25 @@ def test_target_values_follow_schema_precedence(raw, vtype, comparator, value, l
 @pytest.mark.parametrize("text,weight", [("20", 20.0), ("20分", 20.0), ("10 分", 10.0), ("", None), ("-", None)])
 def test_weight_from_remark(text, weight):
     assert parse_weight(text) == weight
+
+
+@pytest.mark.parametrize("text,value", [
+    ("１２３.４５", Decimal("123.45")),  # full-width digits
+    ("（1,234.00）", Decimal("-1234.00")),  # full-width parentheses: a negative
+    ("49.05万元", Decimal("49.05")),  # a trailing money unit
+    ("71,094.166056", Decimal("71094.166056")),  # 万元 printed to the 分
+])
+def test_one_amount_in_its_printed_forms(text, value):
+    assert parse_amount(text) == value
+
+
+@pytest.mark.parametrize("text", [
+    "618.94 648",  # two amounts glued by a merged unruled row (广州 p118)
+    "4 12 4 13",  # footnote numbers separated by spaces
+    "12 345",  # a space between digits is two figures
+    "(1.00",  # unbalanced parenthesis
+    "1.2万",  # a unit that is not a money unit
+    "1,2345.00",  # thousands groups of four digits
+])
+def test_several_numbers_or_broken_figures_are_not_one_amount(text):
+    assert parse_amount(text) is None

@@ -81,7 +81,7 @@ class CamelotDocument(PlumberDocument):
     def extract_page(self, page_no: int) -> PageResult:
         prims = self.primitives(page_no)
         chars = visible_chars(prims, self.settings)
-        n_chars, has_text, garbled = text_flags(chars, self.settings)
+        n_chars, has_text, garbled = text_flags(prims, chars, self.settings)
         found: list[PageTable] = []
         for ct in self._read(page_no, "lattice"):
             t = convert_table(ct, page_no, prims.height, chars, garbled, True, self.settings)

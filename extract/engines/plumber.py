@@ -12,7 +12,7 @@ import math
 from ..layout import analyse_page
 from ..models import BBox, PageResult
 from ..primitives import PagePrimitives
-from ..rulings import object_segments
+from ..rulings import is_painted, object_segments
 from ..settings import ExtractSettings
 
 
@@ -31,8 +31,12 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     for ch in chars:
         ch["dir"] = glyph_direction(ch.get("matrix"))
     segs = []
+    dots = []
+    t = settings.max_ruling_thickness
     for obj in (*page.lines, *page.rects, *page.curves):
-        segs.extend(object_segments(obj, settings.max_ruling_thickness))
+        segs.extend(object_segments(obj, t))
+        if obj["x1"] - obj["x0"] <= t and obj["bottom"] - obj["top"] <= t and is_painted(obj):
+            dots.append(BBox(float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"])))
     return PagePrimitives(
         page=page.page_number,
         width=float(page.width),
@@ -41,6 +45,7 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
         chars=tuple(chars),
         segments=tuple(segs),
         images=tuple(BBox(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images),
+        dots=tuple(dots),
     )
 
 
