@@ -177,13 +177,17 @@ def _row_starts(grid: list[list[LogicalCell | None]], r: int) -> dict[int, Logic
 
 def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan) -> dict[int, str]:
     """Step 2: each body row's full classification code, completed down the hierarchy
-    (``05`` under ``215`` → ``21505``). Rows without a code are left out."""
+    (``05`` under ``215`` → ``21505``). Rows without a code, or whose code cells hold
+    undecodable glyphs, are left out."""
     if plan.scheme is None:
         return {}
     state = _CodeState()
     out: dict[int, str] = {}
+    code_cols = plan.code_parts if plan.code_parts is not None else (plan.code_col,)
     for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
         starts = _row_starts(grid, r)
+        if any(c in starts and starts[c].text is None for c in code_cols):
+            continue  # undecodable glyphs in the code: the row's code is unknown, never guessed
         if plan.code_parts is not None:
             parts = tuple((starts[c].text if c in starts else "") for c in plan.code_parts)
             code = complete_code(parts, None, plan.scheme, state)  # type: ignore[arg-type]

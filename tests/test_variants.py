@@ -95,3 +95,31 @@ def test_a_scan_with_a_digital_stamp_has_no_text_layer(drawn):
     assert out.document.status == "failed"
     assert "no text layer on pages 1-2" in out.document.error
     assert not out.line_items
+
+
+def test_a_glyph_mapped_to_nul_empties_its_cells_and_flags_the_pages(tmp_path):
+    """The dotted variant with the ToUnicode entry of the digit 3 pointing at U+0000 (what a
+    broken subset font gives): cells holding a 3 lose their text, nothing else is guessed."""
+    import pikepdf
+
+    src = render_variant(BY_NAME["dotted"], tmp_path / "dotted.pdf")
+    dst = tmp_path / "nul.pdf"
+    with pikepdf.open(src) as pdf:
+        for page in pdf.pages:
+            for _, font in page.Resources.Font.items():
+                if "/ToUnicode" in font:
+                    cmap = font.ToUnicode.read_bytes().replace(b"<0033>", b"<0000>")
+                    font.ToUnicode = pikepdf.Stream(pdf, cmap)
+        pdf.save(dst)
+    out = process_file(dst)
+    doc = out.document
+    assert doc.status == "partial" and "undecodable glyphs on pages 1-2" in doc.error
+    assert not any("\x00" in (c.text or "") for c in out.cells)
+    assert not any("\x00" in (t.title or "") for t in out.tables)
+    want = {(i, lab, a): code for code, i, lab, a in truth(BY_NAME["dotted"])}
+    got = _items(out)
+    assert len(got) > 30
+    for code, item, label, amount in got:  # every figure read is right; those with a 3 are simply absent
+        assert (item, label, amount) in want, (code, item, label, amount)
+        assert code in (want[(item, label, amount)], None)  # a code with an undecodable digit is unknown, not guessed
+    assert all("3" not in str(a) for (_, _, _, a) in got)
