@@ -303,14 +303,14 @@ def run_pool(tasks: list[tuple[str, str | None]], jobs: int, config: RunConfig, 
                     if result is None and not w.proc.is_alive():
                         w.proc.join(5)
                         error = _death_message(w.proc.exitcode)
-                elif now - w.started > limits.timeout:
-                    error = f"timeout: extraction took longer than {limits.timeout:g} s"
-                else:
+                else:  # memory first: a file over both limits is reported for the more specific cause
                     rss = w.rss()
                     if summary is not None:
                         summary.peak_rss = max(summary.peak_rss, rss)
                     if rss > limits.max_memory:
                         error = f"memory: worker exceeded {format_size(limits.max_memory)}"
+                    elif now - w.started > limits.timeout:
+                        error = f"timeout: extraction took longer than {limits.timeout:g} s"
                 if result is not None:
                     w.task = None
                     w.n_done += 1

@@ -18,20 +18,17 @@ from . import __version__
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), envvar="BUDGETPDF_RULES",
               default=None, help="Folder with your own registry.toml and/or checks.toml (default: the packaged rules). "
                                  "Env: BUDGETPDF_RULES.")
-def main(rules_dir: Path | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, rules_dir: Path | None) -> None:
     """Turn Chinese government budget PDFs into a validated Parquet dataset.
 
     The rule files are loaded and validated before anything else: an invalid file stops
     the command with exit code 2 and a message naming the file, the entry and the key.
     """
-    import os
+    from budgetpdf.normalize.rules import RuleFileError, load_rule_set
 
-    from budgetpdf.normalize.rules import RULES_ENV, RuleFileError, default_rule_set
-
-    if rules_dir is not None:
-        os.environ[RULES_ENV] = str(rules_dir)  # workers (spawned) read the same rules
     try:
-        default_rule_set()
+        ctx.obj = load_rule_set(rules_dir)  # the commands' RunConfig carries them (to workers too)
     except (RuleFileError, FileNotFoundError) as e:
         click.echo(f"budgetpdf: invalid rules: {e}", err=True)
         sys.exit(2)
@@ -46,7 +43,8 @@ def main(rules_dir: Path | None) -> None:
 @click.option("--rows", default=5, show_default=True, help="Rows shown per table.")
 @click.option("--stage", type=click.Choice(["extract", "normalize"]), default="extract", show_default=True,
               help="extract: page tables as found; normalize: logical tables after stitching, with evidence and checks.")
-def inspect(pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_json: bool, rows: int,
+@click.pass_obj
+def inspect(rules, pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_json: bool, rows: int,
             stage: str) -> None:
     """Show what the extract stage finds on each page of PDF."""
     from budgetpdf.extract import PdfOpenError, extract_document, to_debug_dict
@@ -63,7 +61,7 @@ def inspect(pdf: Path, pages: str | None, png_dir: Path | None, engine: str, as_
         from budgetpdf.normalize import normalize_document
         from budgetpdf.normalize.debug import normalized_debug_dict, print_normalized
 
-        norm = normalize_document(doc)
+        norm = normalize_document(doc, rules)
         if as_json:
             json.dump(normalized_debug_dict(norm), sys.stdout, ensure_ascii=False, indent=1, default=str)
             sys.stdout.write("\n")

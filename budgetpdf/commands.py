@@ -41,7 +41,8 @@ class SizeType(click.ParamType):
 @click.option("--max-memory", type=SizeType(), default="2GiB", show_default=True,
               help="Resident memory per worker (e.g. 2GiB, 512M); a file exceeding it is recorded as failed.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every document.")
-def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: str, force: bool,
+@click.pass_obj
+def extract(rules, inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: str, force: bool,
             timeout: float, max_memory: int, verbose: bool) -> None:
     """Extract every PDF in INPUTS (files or folders, searched recursively) into the dataset.
 
@@ -54,6 +55,7 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: s
 
     from .batch import find_pdfs, format_size, run_batch
     from .dataset import DatasetLocked
+    from .pipeline import RunConfig
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
@@ -86,7 +88,8 @@ def extract(inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: s
                 console.print(f"[{counts['done']}/{len(files)}] {status}: {source}{err}")
 
         try:
-            summary = run_batch(files, out_dir, jobs=jobs, engine=engine, force=force, timeout=timeout,
+            config = RunConfig(engine=engine, rules=rules) if rules is not None else RunConfig(engine=engine)
+            summary = run_batch(files, out_dir, jobs=jobs, config=config, force=force, timeout=timeout,
                                 max_memory=max_memory, on_done=on_done)
         except DatasetLocked as e:
             raise click.ClickException(str(e)) from None

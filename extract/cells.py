@@ -138,6 +138,15 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
     )
 
 
+def _indent(chs: Sequence[Char], left: float) -> float | None:
+    """Distance (pt) from ``left`` to the first text line's left edge; None for an empty cell."""
+    if not chs:
+        return None
+    top = min(ch["top"] for ch in chs)
+    first = [ch for ch in chs if ch["top"] <= top + 0.5 * max(ch.get("size") or 1.0, 1.0)]
+    return round(min(ch["x0"] for ch in first) - left, 1)
+
+
 def grid_cells(spans: Sequence[Span], slots: dict[tuple[int, int], list[Char]], row_edges: Sequence[float],
                col_edges: Sequence[float], garbled: bool, settings: ExtractSettings) -> list[GridCell]:
     """Cells with repaired text for ``spans`` over a slot grid.
@@ -154,7 +163,7 @@ def grid_cells(spans: Sequence[Span], slots: dict[tuple[int, int], list[Char]], 
             text = None
         confs = [ch["confidence"] for ch in chs if ch.get("confidence") is not None]
         cells.append(GridCell(r, c, rs, cs, BBox(col_edges[c], row_edges[r], col_edges[c + cs], row_edges[r + rs]), text,
-                              min(confs) if confs else None))
+                              min(confs) if confs else None, _indent(chs, col_edges[c])))
     return cells
 
 

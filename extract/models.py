@@ -48,6 +48,7 @@ class GridCell:
     bbox: BBox
     text: str | None
     confidence: float | None = None  # 0-1 for text read by OCR (the lowest of its glyphs); None for PDF text
+    indent: float | None = None  # pt from the cell's left edge to its first line's text (labels indented by depth)
 
 
 @dataclass(frozen=True)

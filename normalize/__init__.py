@@ -70,6 +70,7 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
     cells: list[CellRecord] = []
     items: list[LineItem] = []
     targets: list[PerformanceTarget] = []
+    indents: dict[tuple[int, int, str | None], float] = {}
     for lt in logical:
         record = emit.table_record(doc.doc_id, lt)
         rejected: list[str] = []
@@ -77,6 +78,7 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
             t_cells = emit.cell_records(doc.doc_id, lt)
             t_items = emit.line_items(doc.doc_id, lt, rejected)
             t_targets = emit.performance_targets(doc.doc_id, lt)
+            t_indents = emit.label_indents(lt)
         except Exception as e:
             log.exception("%s: table %d: emitting records failed", doc.source_path, lt.table_id)
             warnings.append(f"table {lt.table_id} ({_pages(lt)}) not understood: internal error while emitting "
@@ -88,12 +90,13 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
             warnings.append(f"table {lt.table_id} ({_pages(lt)}): figures beyond the contract's precision kept as "
                             f"text only: {shown}")
         tables.append(record)
+        indents.update({(lt.table_id, r, sec): v for (r, sec), v in t_indents.items()})
         cells.extend(t_cells)
         items.extend(t_items)
         targets.extend(t_targets)
     prose = "\n".join(line.text for page in doc.pages for line in page.lines)
     check_errors: dict[int | None, str] = {}
-    checks = run_checks(doc.doc_id, tables, items, targets, prose, rules.checks, errors=check_errors)
+    checks = run_checks(doc.doc_id, tables, items, targets, prose, rules.checks, errors=check_errors, indents=indents)
     for table_id, error in check_errors.items():
         where = "cross-table and prose checks" if table_id is None else f"table {table_id} ({_pages(logical[table_id])})"
         log.error("%s: %s: identity checks raised %s", doc.source_path, where, error)

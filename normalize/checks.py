@@ -162,6 +162,7 @@ class Row:
     item: str
     is_total: bool
     cells: dict[str, LineItem] = field(default_factory=dict)  # by column_label, in column order
+    indent: float | None = None  # pt from the label cell's left edge to its text, when known
 
     def amount(self, column_label: str) -> Decimal | None:
         li = self.cells.get(column_label)
@@ -174,14 +175,16 @@ class Row:
         return None
 
 
-def rows_of(items: Iterable[LineItem]) -> list[Row]:
-    """Group line items into rows, ordered by row index then section."""
+def rows_of(items: Iterable[LineItem], indents: dict[tuple[int, int, str | None], float] | None = None) -> list[Row]:
+    """Group line items into rows, ordered by row index then section. ``indents`` (optional,
+    keyed by table_id, row_index, section) gives each row label's indentation in pt."""
     rows: dict[tuple[int, str | None, str], Row] = {}
     for li in items:
         key = (li.row_index, li.section, li.item)  # a side may hold two sub-tables with their own labels
         row = rows.get(key)
         if row is None:
-            row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total)
+            indent = (indents or {}).get((li.table_id, li.row_index, li.section))
+            row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total, indent=indent)
         row.cells[li.column_label] = li
     return sorted(rows.values(), key=lambda r: (r.row_index, r.section or ""))
 
@@ -341,17 +344,38 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
             level = raw if raw is not None else (levels[-1] + 1 if levels else 2)
             of_which = level
         elif raw is None:
-            level = of_which if of_which is not None else 1
+            level = of_which if of_which is not None else _indented_level(side, levels, i)
             nested = nested and of_which is not None
         else:
             if raw == 1 and prev is not None and not _closes_block(prev) and _enum_level(prev.item) is None \
-                    and not OF_WHICH.match(prev.item) and of_which is None:
-                nested = True
+                    and not OF_WHICH.match(prev.item) and of_which is None and levels[-1] == 1:
+                nested = True  # 一、二、 restarting under an unnumbered heading (年初结转和结余)
             level = raw + 1 if nested else raw
             if of_which is not None and level <= of_which - 1:
                 of_which = None
         levels.append(level)
     return levels
+
+
+INDENT_STEP = 2.0  # pt: labels indented less than this apart stand at the same depth
+
+
+def _indented_level(side: Sequence[Row], levels: Sequence[int], i: int) -> int:
+    """Depth of an unnumbered row from indentation: one below the nearest row above it that
+    is indented less (一般公共预算收入 under 一、财政拨款收入), the same as the nearest row
+    above indented alike; 1 when the layout shows no indentation."""
+    mine = side[i].indent
+    if mine is None:
+        return 1
+    for j in range(i - 1, -1, -1):
+        other = side[j]
+        if _closes_block(other) or other.indent is None:
+            break
+        if other.indent < mine - INDENT_STEP:
+            return levels[j] + 1
+        if abs(other.indent - mine) <= INDENT_STEP:
+            return levels[j]
+    return 1
 
 
 def _children(rows: Sequence[Row], levels: Sequence[int], i: int) -> list[Row]:
@@ -481,17 +505,60 @@ def _unit_projects(ctx: _Ctx, table: TableRecord, rows: list[Row], targets: Sequ
                     f"{unit.item} / {head.column_label}", head.amount, parts, _pages([unit, *projects], head.column_label))
 
 
+SUBTOTAL_TAIL = re.compile(r"/(小计|合计)$")
+
+
+def _outermost(parts: Sequence[LineItem]) -> list[LineItem]:
+    """Parts without those already counted by a group subtotal among them: with
+    ``财政拨款收入/小计`` a part, ``财政拨款收入/一般公共预算`` is inside it, not beside it."""
+    groups = {SUBTOTAL_TAIL.sub("", p.column_label) + "/" for p in parts if SUBTOTAL_TAIL.search(p.column_label)}
+    return [p for p in parts if not any(p.column_label.startswith(g) and not SUBTOTAL_TAIL.search(p.column_label)
+                                        for g in groups)]
+
+
+YEAR_BLOCK = re.compile(r"^[^/]*(?:20\d{2}|二[○〇零][一二三四五六七八九○〇零]{2})年[^/]*/")
+
+
+def column_block(column_label: str) -> str:
+    """The year block a column belongs to: ``2026年预算数/`` for ``2026年预算数/合计`` (tables
+    printing last year's and this year's figures side by side), "" for other columns."""
+    m = YEAR_BLOCK.match(column_label)
+    return m.group(0) if m else ""
+
+
 def _rowwise(ctx: _Ctx, table: TableRecord, rows: list[Row], rule: RowwiseRule) -> None:
+    """Within each row: the ``total`` measure = Σ the ``parts`` measures printed in it, per
+    year block (``2025年预算数 | 2026年预算数``: figures are compared within one year).
+
+    Runs only on what is identified: a row printing a figure in a column whose measure is
+    not known (it may be a part) gives ``not_run`` naming the column, never a failure.
+    """
+    check_id = f"{table.table_type}.{rule.id}"
     for row in rows:
-        total = row.by_measure(rule.total)
-        if total is None:
-            continue
-        parts = [li for li in row.cells.values() if li.measure in rule.parts]
-        if not parts:
-            continue
-        label = row.code or row.item
-        ctx.compare(f"{table.table_type}.{rule.id}", table, table.table_type, f"{label} ({row.section or 'row'})"
-                    if row.section else label, total.amount, [p.amount for p in parts], [total.page] + [p.page for p in parts])
+        blocks: dict[str, list[LineItem]] = {}
+        for li in row.cells.values():
+            blocks.setdefault(column_block(li.column_label), []).append(li)
+        for block, items in blocks.items():
+            _rowwise_block(ctx, table, row, rule, check_id, block, items)
+
+
+def _rowwise_block(ctx: _Ctx, table: TableRecord, row: Row, rule: RowwiseRule, check_id: str, block: str,
+                   items: list[LineItem]) -> None:
+    total = next((li for li in items if li.measure == rule.total), None)
+    if total is None:
+        return
+    parts = _outermost([li for li in items if li.measure in rule.parts and li is not total])
+    if not parts:
+        return
+    label = row.code or row.item
+    subject = f"{label} ({row.section or 'row'})" if row.section else label
+    subject = f"{block}{subject}" if block else subject
+    unknown = [li.column_label for li in items if li.measure is None]
+    if unknown:
+        ctx.not_run(check_id, table, table.table_type, f"{subject}: column {unknown[0]} not identified")
+        return
+    ctx.compare(check_id, table, table.table_type, subject, total.amount, [p.amount for p in parts],
+                [total.page] + [p.page for p in parts])
 
 
 @dataclass(frozen=True)
@@ -500,10 +567,13 @@ class _Figure:
     unit: str | None
     table: TableRecord
     pages: tuple[int, ...]
+    name: str = ""  # the total row's label
 
 
-def _select(sel: Selector, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> _Figure | None:
-    """The figure a selector names, or None when its table is missing, empty or has no such row."""
+def _select(sel: Selector, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> list[_Figure]:
+    """The figures a selector names, one per total row its ``item`` pattern admits (in
+    table order), or the sum of the other rows; empty when its table is missing, printed
+    empty or has no such row."""
     for table in tables:
         if table.table_type != sel.table_type or table.is_empty:
             continue
@@ -512,38 +582,53 @@ def _select(sel: Selector, tables: Sequence[TableRecord], rows_by_table: dict[in
             pattern = re.compile(sel.item)
             rows = [r for r in rows if pattern.search(_squash(r.item))]
         if sel.row == "total":
-            candidates = [r for r in rows if r.is_total][:1]
+            groups = [[r] for r in rows if r.is_total]
+            if not sel.item:
+                groups = groups[:1]
         else:
-            candidates = [r for r in rows if not r.is_total]
-        if not candidates:
-            continue
-        label = None
-        for measure in sel.measures:
-            li = next((r.by_measure(measure) for r in candidates if r.by_measure(measure)), None)
-            if li is not None:
-                label = li.column_label
-                break
-        if label is None:
-            continue
-        items = [r.cells[label] for r in candidates if label in r.cells]
-        value = sum((li.amount for li in items), Decimal(0))
-        unit = items[0].unit if items else None
-        return _Figure(value, unit, table, tuple(li.page for li in items))
-    return None
+            groups = [[r for r in rows if not r.is_total]]
+        figures = []
+        for candidates in groups:
+            if not candidates:
+                continue
+            label = None
+            for measure in sel.measures:
+                found = [li for r in candidates for li in r.cells.values() if li.measure == measure]
+                if found:  # in a table of two year blocks, this year's (the latest) block
+                    label = max(found, key=lambda li: column_block(li.column_label)).column_label
+                    break
+            if label is None:
+                continue
+            items = [r.cells[label] for r in candidates if label in r.cells]
+            value = sum((li.amount for li in items), Decimal(0))
+            unit = items[0].unit if items else None
+            name = candidates[0].item if sel.row == "total" else ""
+            figures.append(_Figure(value, unit, table, tuple(li.page for li in items), name))
+        if figures:
+            return figures
+    return []
 
 
 def _cross(ctx: _Ctx, rule: CrossRule, tables: Sequence[TableRecord], rows_by_table: dict[int, list[Row]]) -> None:
-    expected = _select(rule.expected, tables, rows_by_table)
-    actual = _select(rule.actual, tables, rows_by_table)
-    if expected is None or actual is None:
-        missing = rule.expected.table_type if expected is None else rule.actual.table_type
+    """One figure of one table = one figure of another. Where the expected selector admits
+    several printed totals (本年收入合计 or 收入总计: templates differ in what the other
+    table adds up to), the one nearest the computed figure is the expected one."""
+    expected_all = _select(rule.expected, tables, rows_by_table)
+    actual_all = _select(rule.actual, tables, rows_by_table)
+    if not expected_all or not actual_all:
+        missing = rule.expected.table_type if not expected_all else rule.actual.table_type
         ctx.not_run(f"cross_table.{rule.id}", None, "cross_table", f"{rule.subject}: no figure from {missing}")
         return
-    act = _convert(actual.value, actual.unit, expected.unit)
-    if act is None:
-        ctx.not_run(f"cross_table.{rule.id}", None, "cross_table", f"{rule.subject}: units {actual.unit} vs {expected.unit}")
+    actual = actual_all[0]
+    pairs = [(e, _convert(actual.value, actual.unit, e.unit)) for e in expected_all]
+    pairs = [(e, a) for e, a in pairs if a is not None]
+    if not pairs:
+        ctx.not_run(f"cross_table.{rule.id}", None, "cross_table",
+                    f"{rule.subject}: units {actual.unit} vs {expected_all[0].unit}")
         return
-    ctx.compare(f"cross_table.{rule.id}", None, "cross_table", rule.subject, expected.value, [act],
+    expected, act = min(pairs, key=lambda p: abs(p[0].value - p[1]))
+    subject = rule.subject if expected is expected_all[0] else f"{rule.subject} ({expected.name})"
+    ctx.compare(f"cross_table.{rule.id}", None, "cross_table", subject, expected.value, [act],
                 expected.pages + actual.pages, tolerance=_tolerance(expected.value, [actual.value]))
 
 
@@ -563,14 +648,16 @@ def _prose(ctx: _Ctx, rule: ProseRule, prose: str, tables: Sequence[TableRecord]
     quoted = Decimal(m.group(1).replace(",", ""))
     unit = m.group(2) if m.lastindex and m.lastindex >= 2 else "万元"
     subject = f"prose “{m.group(0)}”"
-    fig = _select(rule.target, tables, rows_by_table)
-    if fig is None:
+    figures = _select(rule.target, tables, rows_by_table)
+    if not figures:
         ctx.not_run(f"prose.{rule.id}", None, "prose", f"{subject}: no {rule.target.table_type} figure")
         return
-    table_value = _convert(fig.value, fig.unit, unit)
-    if table_value is None:
-        ctx.not_run(f"prose.{rule.id}", None, "prose", f"{subject}: unit {fig.unit} vs {unit}")
+    converted = [(f, _convert(f.value, f.unit, unit)) for f in figures]
+    converted = [(f, v) for f, v in converted if v is not None]
+    if not converted:
+        ctx.not_run(f"prose.{rule.id}", None, "prose", f"{subject}: unit {figures[0].unit} vs {unit}")
         return
+    fig, table_value = min(converted, key=lambda p: abs(p[1] - quoted))
     q = _quantum([quoted])
     ctx.compare(f"prose.{rule.id}", None, "prose", subject, quoted, [table_value], fig.pages,
                 tolerance=max(q / 2, _quantum([fig.value]) / 2))
@@ -584,6 +671,7 @@ def run_checks(
     prose: str | None = None,
     rules: CheckRules | None = None,
     errors: dict[int | None, str] | None = None,
+    indents: dict[tuple[int, int, str | None], float] | None = None,
 ) -> list[CheckResult]:
     """Evaluate every identity that applies to this document's records.
 
@@ -596,7 +684,7 @@ def run_checks(
     by_table: dict[int, list[LineItem]] = defaultdict(list)
     for li in line_items:
         by_table[li.table_id].append(li)
-    rows_by_table = {tid: rows_of(items) for tid, items in by_table.items()}
+    rows_by_table = {tid: rows_of(items, indents) for tid, items in by_table.items()}
     shape_fns = {Shape.CODE_HIERARCHY: _code_hierarchy, Shape.SIDE_TOTALS: _side_totals, Shape.ROWS_TOTAL: _rows_total}
 
     def guarded(key: int | None, fn, *args) -> None:

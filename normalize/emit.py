@@ -228,6 +228,22 @@ def section_items(doc_id: str, lt: LogicalTable, grid: list[list[LogicalCell | N
     return out
 
 
+def label_indents(lt: LogicalTable) -> dict[tuple[int, Section | None], float]:
+    """Each body row's label indentation (pt), by (row_index, section): the depth of an
+    unnumbered item shows only there (一般公共预算收入 under 一、财政拨款收入)."""
+    out: dict[tuple[int, Section | None], float] = {}
+    if lt.form is not None:
+        return out
+    grid = lt.grid()
+    for plan in section_plans(lt):
+        cols = sorted({c for run in plan.labels.values() for c in run}, reverse=True)
+        for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+            cell = next((grid[r][c] for c in cols if grid[r][c] is not None and squash(grid[r][c].text)), None)
+            if cell is not None and cell.row == r and cell.indent is not None:
+                out[(r, plan.section)] = cell.indent
+    return out
+
+
 def line_items(doc_id: str, lt: LogicalTable, rejected: list[str] | None = None) -> list[LineItem]:
     """Every line item of a logical table: plan the columns, complete the codes, read the amounts."""
     if lt.form is not None:
@@ -412,8 +428,8 @@ def table_record(doc_id: str, lt: LogicalTable, n_checks_run: int = 0, n_checks_
         doc_id=doc_id, table_id=lt.table_id, table_type=lt.table_type, title=squash(lt.title) or None,
         unit_label=lt.unit, page_start=min(lt.pages), page_end=max(lt.pages), n_rows=lt.n_rows, n_cols=lt.n_cols,
         header=lt.column_labels, is_empty=is_empty(lt), n_checks_run=n_checks_run, n_checks_failed=n_checks_failed,
-        stitch_evidence=lt.evidence, text_source=lt.text_source,
+        stitch_evidence=lt.evidence, text_source=lt.text_source, type_rule=lt.type_rule,
     )
 
 
-__all__ = ["cell_records", "line_items", "performance_targets", "table_record", "is_total_item", "money_columns"]
+__all__ = ["cell_records", "label_indents", "line_items", "performance_targets", "table_record", "is_total_item", "money_columns"]

@@ -8,8 +8,9 @@ it, and answers "what type is this title" and "what role does this column play".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Sequence
 
 import msgspec
 
@@ -17,11 +18,24 @@ from .rules import check_regex, decode_rule_file, default_rule_set
 from .vocabulary import CodeScheme, FormField, Measure, Role, Section, TableType
 
 WHITESPACE = re.compile(r"\s+")
+OF_WHICH = re.compile(r"^其中[:：]?")  # 其中：基本支出 — an "of which" column keeps the measure of what follows
+TOTAL_LABEL_RULE = "^(合计|总计|小计)$"  # registry.toml's generic total column rule
 
 
 def squash(text: str | None) -> str:
     """Text with all whitespace removed (how titles and labels are compared)."""
     return WHITESPACE.sub("", text or "")
+
+
+def _header_labels(paths: Sequence[Sequence[str]]) -> list[str]:
+    """Every header label (whitespace removed) and every column path joined with ``/``."""
+    labels: list[str] = []
+    for path in paths:
+        parts = [squash(p) for p in path if squash(p)]
+        labels.extend(parts)
+        if len(parts) > 1:
+            labels.append("/".join(parts))
+    return labels
 
 
 @dataclass(frozen=True)
@@ -62,12 +76,68 @@ class FormRule:
 
 
 @dataclass(frozen=True)
+class SignatureRule:
+    """A header signature: which header labels make a table of ``type`` (registry ``[[signatures]]``)."""
+
+    name: str
+    type: TableType
+    family: str
+    all: tuple[re.Pattern[str], ...]  # each must match some header label or column path
+    any: tuple[re.Pattern[str], ...] = ()  # at least one must match, when given
+    none: tuple[re.Pattern[str], ...] = ()  # none may match
+
+    def matches(self, labels: Sequence[str]) -> bool:
+        def found(p: re.Pattern[str]) -> bool:
+            return any(p.search(x) for x in labels)
+        return all(found(p) for p in self.all) and (not self.any or any(found(p) for p in self.any)) \
+            and not any(found(p) for p in self.none)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A table's canonical type and the rule that gave it (``tables.type_rule``)."""
+
+    table_type: TableType
+    rule: str | None  # "title /…/", "header <signature>", "header <signature> over title /…/", None for other
+
+
+@dataclass(frozen=True)
 class Registry:
     table_types: tuple[TableTypeRule, ...]
     columns: tuple[ColumnRule, ...]
     sections: tuple[tuple[Section, re.Pattern[str]], ...]
     complete_cell: dict[Role, re.Pattern[str]] = field(default_factory=dict)  # role -> what a whole cell looks like
     forms: tuple[FormRule, ...] = ()
+    signatures: tuple[SignatureRule, ...] = ()
+    families: dict[TableType, str] = field(default_factory=dict)
+
+    def classify(self, title: str | None, paths: Sequence[Sequence[str]]) -> Classification:
+        """The type of a table from its title and its header, scored together.
+
+        A title pattern names the type; a header signature (the column labels: 类/款/项 +
+        基本支出/项目支出, two sides 收入/支出, 经济科目 + 人员/公用, 一级/二级/三级指标 …)
+        names a family of types and a default type. When both speak and agree on the family
+        the title's (more specific) type wins; when they disagree the header wins, since it
+        is what the columns hold — unless the registry knows no header signature of the
+        title's family (政府采购, 项目支出 tables print all sorts of columns); with no title
+        match the header alone types the table.
+        A title pattern typed ``other`` (government-level totals, transfer payments) keeps
+        the table ``other``. Neither: ``other``.
+        """
+        t = squash(title)
+        title_rule = next(((rule, p) for rule in self.table_types for p in rule.titles if t and p.search(t)), None)
+        labels = _header_labels(paths)
+        sig = next((s for s in self.signatures if s.matches(labels)), None) if labels else None
+        if title_rule is not None:
+            rule, pattern = title_rule
+            family = self.families.get(rule.type)
+            checkable = any(s.family == family for s in self.signatures)  # its header is known to the registry
+            if rule.type == TableType.OTHER or sig is None or family == sig.family or not checkable:
+                return Classification(rule.type, f"title /{pattern.pattern}/")
+            return Classification(sig.type, f"header {sig.name} over title /{pattern.pattern}/")
+        if sig is not None:
+            return Classification(sig.type, f"header {sig.name}")
+        return Classification(TableType.OTHER, None)
 
     def form_starting(self, first_cell_text: str | None, table_type: str) -> FormRule | None:
         """The form a page table starts, judged by its first cell (项目名称), if any."""
@@ -88,15 +158,38 @@ class Registry:
         return TableType.OTHER
 
     def column_role(self, path: tuple[str, ...], table_type: str) -> ColumnRole:
-        """Role of a column named by its header labels, top to bottom."""
+        """Role of a column named by its header labels, top to bottom.
+
+        Besides the registry's rules, two printing conventions of these tables:
+        - ``其中：基本支出`` is an "of which" column: it keeps the measure of what follows
+          the prefix (the rule is matched on the label without it);
+        - a group's own total (``基本支出 | 小计 人员经费 公用经费``) takes the group's
+          measure (``basic``), and a column under a group with a known measure whose own
+          label names none (``财政专户拨款收入 | 教育收费 其他专户收入拨款``) is a component
+          of it and takes that measure too. A 小计 under a group that names no measure stays
+          a total (``一般公共预算支出 | 小计 其中：基本支出 项目支出``).
+        """
         labels = [squash(p) for p in path if squash(p)]
-        last = labels[-1] if labels else ""
-        full = "/".join(labels)
         section = None
         for name, pattern in self.sections:
             if labels and len(labels) > 1 and pattern.search(labels[0]):
                 section = name
                 break
+        own = self._match(labels, table_type, section)
+        if len(labels) < 2 or own.role not in (Role.AMOUNT, Role.UNKNOWN):
+            return own
+        group = self._match(labels[:-1], table_type, section)
+        if group.role != Role.AMOUNT or group.measure in (None, Measure.TOTAL):
+            return own
+        if own.role == Role.UNKNOWN:
+            return replace(group, rule=f"component of group {labels[-2]}")
+        if own.measure == Measure.TOTAL and own.rule == TOTAL_LABEL_RULE:
+            return replace(group, rule=f"subtotal of group {labels[-2]}")
+        return own
+
+    def _match(self, labels: Sequence[str], table_type: str, section: Section | None) -> ColumnRole:
+        last = OF_WHICH.sub("", labels[-1]) if labels else ""
+        full = "/".join(labels)
         for rule in self.columns:
             if rule.types and table_type not in rule.types:
                 continue
@@ -167,10 +260,26 @@ class FormEntry(_Entry):
             check_regex(p, str(k))
 
 
+class SignatureEntry(_Entry):
+    name: str
+    type: TableType
+    family: str
+    all: list[str]
+    any: list[str] = []
+    none: list[str] = []
+
+    def __post_init__(self) -> None:
+        for key in ("all", "any", "none"):
+            for i, p in enumerate(getattr(self, key)):
+                check_regex(p, f"{key}[{i}]")
+
+
 class RegistryFile(_Entry):
     """``registry.toml`` as written (see the comments in that file)."""
 
+    families: dict[TableType, str] = {}
     table_types: list[TableTypeEntry] = []
+    signatures: list[SignatureEntry] = []
     columns: list[ColumnEntry] = []
     sections: list[SectionEntry] = []
     stitch: StitchEntry = StitchEntry()
@@ -194,6 +303,12 @@ def build_registry(text: str, source: str = "registry.toml") -> Registry:
                      {k: re.compile(v) for k, v in x.indicator_columns.items()})
             for x in f.forms
         ),
+        signatures=tuple(
+            SignatureRule(x.name, x.type, x.family, tuple(map(re.compile, x.all)), tuple(map(re.compile, x.any)),
+                          tuple(map(re.compile, x.none)))
+            for x in f.signatures
+        ),
+        families=dict(f.families),
     )
 
 

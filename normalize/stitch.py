@@ -30,6 +30,11 @@ CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
 TITLE_NOISE = re.compile(r"^(单位[:：]|金额单位|部门名称|编制部门|编制单位|注[:：]|说明[:：])")
 # A continuation page says so: 续表 / 续上表 / （续表） alone above the table, or the title
 # followed by （续）/（续表）/续表 (a common print convention; MinerU's table merger uses it too).
+# A table's number printed on its own line: 表6, 表二, 表1-2, 公开08表, 公开表1, 附表十二, 预算01表
+TABLE_LABEL = re.compile(r"^(?:附表|公开表|表)[0-9一二三四五六七八九十百零〇○]+(?:[-—－][0-9一二三四五六七八九十]+)?[:：]?$"
+                         r"|^(?:公开|预算)?[0-9]{1,3}表[:：]?$|^预算[0-9]{1,3}表?[:：]?$")
+SUBTITLE = re.compile(r"^[（(][^（()）]{1,30}[)）]$")  # （功能分类） under the title
+TITLE_TAIL = re.compile(r"(绩效目标|情况|明细|预算|决算)$")  # titles without 表 (部门专项业务经费绩效目标)
 CONTINUATION_LINE = re.compile(r"^[（(]?续(?:上|前)?表[）)]?[:：]?$")
 CONTINUATION_SUFFIX = re.compile(r"[（(]续(?:表|上表|前表)?[）)]$|续(?:上|前)?表$")
 
@@ -55,6 +60,7 @@ class LogicalCell:
     is_header: bool
     last_page: int = 0  # the last page the cell's text or span reaches (0: same as page)
     confidence: float | None = None  # OCR confidence of its text (None: text from the PDF)
+    indent: float | None = None  # pt from the cell's left edge to its text (a label's depth)
 
     @property
     def page_end(self) -> int:
@@ -117,6 +123,7 @@ class LogicalTable:
     table_id: int
     title: str | None
     table_type: str
+    type_rule: str | None  # the registry rule that typed it (title pattern or header signature); None: other
     unit: str | None  # 万元 / 元 / …, from this table's own caption
     department: str | None
     n_header_rows: int
@@ -170,22 +177,40 @@ def base_title(title: str | None) -> str:
 
 
 def caption_title(pt: PageTable) -> str | None:
-    """The printed title above a page table (two-line titles joined), or None."""
+    """The printed title above a page table, or None.
+
+    Joined to it: a table label printed on its own line next to it (``表6``, ``表二``,
+    ``公开08表``, ``附表十二`` — above the title or below it), a head wrapped onto the line
+    above, and a parenthesised subtitle on the line below (``（功能分类）``, ``（2024年度）``),
+    so that two tables sharing a name but not a number or subtitle keep distinct titles.
+    """
     lines = [squash(l.text) for l in pt.captions_above]
     lines = [l for l in lines if l and not TITLE_NOISE.match(l) and not CAPTION_UNIT.search(l)
              and not CONTINUATION_LINE.match(l)]
-    titled = [i for i, l in enumerate(lines) if "表" in l]
+    plain = [i for i, l in enumerate(lines) if not TABLE_LABEL.match(l) and not SUBTITLE.match(l)]
+    titled = [i for i in plain if "表" in lines[i]] or \
+        [i for i in plain if TITLE_TAIL.search(lines[i]) and len(lines[i]) <= 40 and not re.search(r"[。，；]", lines[i])]
     if not titled:
-        return None
+        labels = [l for l in lines if TABLE_LABEL.match(l)]
+        return labels[-1] if labels else None
     i = titled[-1]
     title = lines[i]
-    # "公开08表" printed on its own line above the table's name
-    if i > 0 and re.fullmatch(r".{0,8}\d+表", lines[i - 1]):
-        title = lines[i - 1] + title
     # a title wrapped over two lines: a short tail (支出预算表) under its head
-    elif i > 0 and len(title) <= 12 and len(lines[i - 1]) <= 40 and "表" not in lines[i - 1] \
+    if i > 0 and i - 1 in plain and len(title) <= 12 and len(lines[i - 1]) <= 40 and "表" not in lines[i - 1] \
             and not re.search(r"[。，；：:]", lines[i - 1]):
         title = lines[i - 1] + title
+        head = i - 1
+    else:
+        head = i
+    if i + 1 < len(lines) and SUBTITLE.match(lines[i + 1]):
+        title += lines[i + 1]
+        after = i + 2
+    else:
+        after = i + 1
+    if head > 0 and TABLE_LABEL.match(lines[head - 1]):
+        title = lines[head - 1] + title
+    elif after < len(lines) and TABLE_LABEL.match(lines[after]):
+        title = lines[after] + title
     return title
 
 
@@ -415,10 +440,11 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
     registry = registry or default_registry()
     first = members[0]
     title = caption_title(first)
-    table_type = registry.classify_title(title)
-    form = registry.form_starting(_first_cell_text(first), table_type)
+    form = registry.form_starting(_first_cell_text(first), registry.classify_title(title))
     n_head_first = 0 if form else first_page_header_rows(first)
     paths = column_paths(first, n_head_first)
+    kind = registry.classify(title, paths)
+    table_type = kind.table_type
     roles = tuple(registry.column_role(p, table_type) for p in paths)
     roles = split_code_columns(roles, paths)
     roles = continue_label_columns(roles, paths)
@@ -435,7 +461,7 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         if c.row in renumber:
             span = sum(1 for r in range(c.row, c.row + c.row_span) if r in renumber)
             cells.append(LogicalCell(renumber[c.row], c.col, max(1, span), c.col_span, c.text, first.page, c.bbox, True,
-                                     confidence=c.confidence))
+                                     confidence=c.confidence, indent=c.indent))
     n_header = len(keep)
     decisions: list[JoinDecision] = []
     next_row = _append_page(cells, first, n_head_first, n_header, ())
@@ -456,6 +482,7 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         table_id=table_id,
         title=title,
         table_type=table_type,
+        type_rule=kind.rule,
         unit=next((u for u in (caption_unit(m) for m in members) if u), None),
         department=caption_department(first),
         n_header_rows=n_header,
@@ -540,7 +567,7 @@ def _append_page(cells: list[LogicalCell], pt: PageTable, start: int, next_row: 
                                    last_page=pt.page)
                 continue
         cells.append(LogicalCell(base + c.row, c.col, c.row_span, c.col_span, c.text, pt.page, c.bbox, False,
-                                 confidence=c.confidence))
+                                 confidence=c.confidence, indent=c.indent))
     return base + pt.n_rows
 
 

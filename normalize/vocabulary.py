@@ -83,6 +83,7 @@ class Measure(StrEnum):
     SPECIAL_ACCOUNT = "special_account"
     OPERATING = "operating"
     SUPERIOR_SUBSIDY = "superior_subsidy"
+    AFFILIATE_REMITTANCE = "affiliate_remittance"
     OTHER = "other"
     BUSINESS_INCOME = "business_income"
     CARRYOVER = "carryover"

@@ -1,7 +1,13 @@
-"""Scoring the pipeline against tests/data/real_corpus_expected.json (written by reading the PDFs).
+"""Scoring the pipeline against expectations written by reading the real PDFs.
+
+``tests/data/real_corpus_expected.json`` covers ``../shared/corpus/real``; one file per
+document in ``tests/data/real2/<name>.json`` covers ``../shared/corpus/real2`` (same format,
+plus ``document_errors``: inconsistencies printed in the document itself).
 
 Used by tests/test_real_corpus.py and, as a report, by
-``python tests/real_corpus.py [NAME_SUBSTRING]`` (prints the per-document table).
+``python tests/real_corpus.py [NAME_SUBSTRING] [--out DATASET_DIR]`` (prints the
+per-document table; with ``--out``, scores a dataset already written by ``budgetpdf
+extract`` instead of running the pipeline).
 """
 
 from __future__ import annotations
@@ -14,8 +20,16 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "corpus" / "real"
-EXPECTED = json.loads((ROOT / "tests" / "data" / "real_corpus_expected.json").read_text("utf-8"))
+CORPUS = ROOT.parent / "shared" / "corpus"
+REAL = CORPUS / "real"
+REAL2 = CORPUS / "real2"
+EXPECTED: dict[str, dict] = json.loads((ROOT / "tests" / "data" / "real_corpus_expected.json").read_text("utf-8"))
+FOLDER: dict[str, Path] = {name: REAL for name in EXPECTED}
+for _f in sorted((ROOT / "tests" / "data" / "real2").glob("*.json")):
+    if not _f.name.endswith(".performance.json"):
+        EXPECTED[_f.stem + ".pdf"] = json.loads(_f.read_text("utf-8"))
+        FOLDER[_f.stem + ".pdf"] = REAL2
+REAL2_NAMES = sorted(n for n, f in FOLDER.items() if f == REAL2)
 
 
 def squash(s: str | None) -> str:
@@ -41,7 +55,8 @@ class Score:
 
 def _title_key(title: str | None) -> str:
     t = squash(title)
-    t = re.sub(r"^(表[\d\-—－]+|公开\d+表|附表\d+)", "", t)  # 表1 / 公开08表 labels before the name
+    # 表1 / 表一 / 表1-2: / 公开08表 / 公开表1 / 附表十二 / 预算01表 labels before the name
+    t = re.sub(r"^((附表|公开表|表)[\d一二三四五六七八九十百零〇○]+([\-—－][\d一二三四五六七八九十]+)?[:：]?|(公开|预算)?\d+表[:：]?)", "", t)
     return t
 
 
@@ -95,17 +110,49 @@ def score(name: str, out) -> Score:
 def run(name: str):
     from budgetpdf.pipeline import process_file
 
-    return process_file(REAL / name)
+    return process_file(FOLDER[name] / name)
 
 
-def report(filter_: str = "") -> list[Score]:
+class _Rec:
+    def __init__(self, d: dict):
+        self.__dict__.update(d)
+
+
+class _Out:
+    """A document's records read back from a written dataset (the attributes ``score`` uses)."""
+
+    def __init__(self, document: dict, records: dict[str, list[dict]]):
+        self.document = _Rec(document)
+        for name, rows in records.items():
+            setattr(self, name, [_Rec(r) for r in rows])
+
+
+def from_dataset(out_dir: Path) -> dict[str, _Out]:
+    """Documents of a written dataset by file name, with their records."""
+    import pyarrow.dataset as pds
+
+    def read(name: str) -> list[dict]:
+        files = sorted(str(f) for f in (out_dir / name).glob("*.parquet"))
+        return pds.dataset(files, format="parquet").to_table().to_pylist() if files else []
+
+    docs = read("documents")
+    records = {n: read(n) for n in ("tables", "line_items", "performance_targets", "checks")}
+    out = {}
+    for d in docs:
+        mine = {n: [r for r in rows if r["doc_id"] == d["doc_id"]] for n, rows in records.items()}
+        out[Path(d["source_path"]).name] = _Out(d, mine)
+    return out
+
+
+def report(filter_: str = "", dataset: Path | None = None) -> list[Score]:
     scores = []
+    written = from_dataset(dataset) if dataset else {}
     print("| document | status | facts | tables found/expected (typed) | totals found/expected | checks passed/run |")
     print("|---|---|---|---|---|---|")
     for name in EXPECTED:
-        if filter_ not in name:
+        if filter_ not in name or (dataset and name not in written):
             continue
-        s = score(name, run(name))
+        s = score(name, written[name] if dataset else run(name))
         scores.append(s)
         print(f"| {name} | {s.status} | {'ok' if s.facts_ok else s.facts} | {s.tables_found}/{s.tables_expected} "
               f"({s.tables_typed}) | {s.totals_found}/{s.totals_expected} | {s.checks_passed}/{s.checks_run} |")
@@ -114,8 +161,10 @@ def report(filter_: str = "") -> list[Score]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    for s in report(sys.argv[1] if len(sys.argv) > 1 else ""):
-        if s.problems and len(sys.argv) > 1:
+    args = [a for a in sys.argv[1:] if not a.startswith("--out")]
+    out_dir = next((Path(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--out=")), None)
+    for s in report(args[0] if args else "", out_dir):
+        if s.problems and args:
             print(f"\n{s.name}: {s.error or ''}")
-            for p in s.problems[:40]:
+            for p in s.problems[:60]:
                 print("  -", p)

@@ -32,8 +32,8 @@ def rules_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
 CASES = [
     # (file, old, new, what the message must name)
     ("checks.toml", "rows_total = [", "row_total = [", ["checks.toml", "[shapes]", "row_total"]),
-    ("checks.toml", 'parts = ["personnel", "public_funds"]', 'parts = ["personel", "public_funds"]',
-     ["checks.toml", "[[rowwise]] entry 3", "total_eq_personnel_plus_public_funds", "parts[0]", "personel"]),
+    ("checks.toml", 'parts = ["reception", "overseas", "vehicles"]', 'parts = ["reception", "oversea", "vehicles"]',
+     ["checks.toml", "[[rowwise]] entry", "subtotal_eq_three_public_items", "parts[1]", "oversea"]),
     ("checks.toml", 'total = "three_public"', 'totl = "three_public"',
      ["checks.toml", "[[rowwise]]", "subtotal_eq_three_public_items", "unknown key `totl`"]),
     ("registry.toml", 'measure = "basic"', 'measure = "basci"', ["registry.toml", "[[columns]]", "measure", "basci"]),
