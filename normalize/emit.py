@@ -149,6 +149,7 @@ class SectionPlan:
     code_parts: tuple[int, int, int] | None  # 类, 款, 项 columns of a split function code
     code_col: int | None  # a whole code in one column
     scheme: CodeScheme | None
+    code_in_label: bool = False  # no code column: labels start with their code ([205]教育支出, 30101 基本工资)
 
 
 def section_plans(lt: LogicalTable) -> list[SectionPlan]:
@@ -165,9 +166,30 @@ def section_plans(lt: LogicalTable) -> list[SectionPlan]:
         single = _first_col(lt, (Role.CODE,), section)
         parts = split if all(c is not None for c in split) else None
         scheme = CodeScheme.FUNCTION if parts else (lt.roles[single].scheme or CodeScheme.FUNCTION) if single is not None else None
-        plans.append(SectionPlan(section, cols, {col: tuple(_label_run(label_cols, col)) for col in cols},
-                                 parts, None if parts else single, scheme))  # type: ignore[arg-type]
+        labels = {col: tuple(_label_run(label_cols, col)) for col in cols}
+        in_label = False
+        if scheme is None and _labels_carry_codes(lt, sorted({c for run in labels.values() for c in run})):
+            in_label = True
+            scheme = CodeScheme.ECONOMIC if lt.family == "economic_spending" else CodeScheme.FUNCTION
+        plans.append(SectionPlan(section, cols, labels, parts, None if parts else single, scheme,  # type: ignore[arg-type]
+                                 in_label))
     return plans
+
+
+LABEL_CODE = re.compile(r"^[\[【(（]?(?P<code>\d{3}(?:\d{2}){0,2})[\]】)）]?(?=\D)")
+
+
+def label_code(text: str | None) -> str | None:
+    """The classification code a label starts with: ``[205]教育支出`` → 205, ``2050299 其他…`` → 2050299."""
+    m = LABEL_CODE.match(squash(text))
+    return m.group("code") if m else None
+
+
+def _labels_carry_codes(lt: LogicalTable, label_cols: Sequence[int]) -> bool:
+    """Most labels of the table start with a 3-, 5- or 7-digit code (广州: ``[205]教育支出``)."""
+    texts = [squash(c.text) for c in lt.cells if not c.is_header and c.col in label_cols and squash(c.text)]
+    texts = [t for t in texts if not TOTAL_ITEM.search(t)]
+    return len(texts) >= 3 and sum(1 for t in texts if label_code(t)) >= 0.6 * len(texts)
 
 
 def _row_starts(grid: list[list[LogicalCell | None]], r: int) -> dict[int, LogicalCell]:
@@ -184,8 +206,14 @@ def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: Sect
     state = _CodeState()
     out: dict[int, str] = {}
     code_cols = plan.code_parts if plan.code_parts is not None else (plan.code_col,)
+    label_cols = sorted({c for run in plan.labels.values() for c in run}, reverse=True)
     for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
         starts = _row_starts(grid, r)
+        if plan.code_in_label:
+            code = next((label_code(starts[c].text) for c in label_cols if c in starts and squash(starts[c].text)), None)
+            if code:
+                out[r] = code
+            continue
         if any(c in starts and starts[c].text is None for c in code_cols):
             continue  # undecodable glyphs in the code: the row's code is unknown, never guessed
         if plan.code_parts is not None:

@@ -124,6 +124,7 @@ class LogicalTable:
     title: str | None
     table_type: str
     type_rule: str | None  # the registry rule that typed it (title pattern or header signature); None: other
+    family: str | None  # the registry family of its type (function_spending, economic_spending, two_sided, …)
     unit: str | None  # 万元 / 元 / …, from this table's own caption
     department: str | None
     n_header_rows: int
@@ -483,6 +484,7 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         title=title,
         table_type=table_type,
         type_rule=kind.rule,
+        family=registry.families.get(table_type),
         unit=next((u for u in (caption_unit(m) for m in members) if u), None),
         department=caption_department(first),
         n_header_rows=n_header,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 
+from ..frames import Frame
 from ..layout import analyse_page
 from ..models import BBox, PageResult
 from ..primitives import PagePrimitives
@@ -25,11 +26,38 @@ def glyph_direction(matrix) -> int:
     return int(round(math.degrees(math.atan2(b, a)) / 90.0)) % 4 * 90
 
 
+ASCENT, DESCENT = 0.88, 0.12  # a glyph box rebuilt from its baseline, in font sizes
+
+
+def baseline_box(ch: dict, page_width: float, page_height: float) -> None:
+    """Rebuild a glyph's box from its baseline when its font's metrics put the box off the
+    baseline (杭州 2024: digits in a font whose box hangs entirely on the far side of the
+    baseline, 8 pt off the CJK text and the commas of the same line). pdfminer's box comes
+    from the font's ascent/descent; the baseline (the text matrix's origin) is exact.
+    Works in the glyph's own upright frame, so turned text is handled alike."""
+    m = ch.get("matrix")
+    if not m:
+        return
+    frame = Frame(ch["dir"], page_width, page_height)
+    up = frame.char(ch)
+    _, base = frame.point(m[4], page_height - m[5])
+    top, bottom = up["top"], up["bottom"]
+    h = bottom - top
+    if h > 0 and top + 0.5 * h <= base <= bottom + 0.05 * h:
+        return  # the usual box: the baseline in its lower half
+    size = up.get("size") or h
+    box = frame.box_back(BBox(up["x0"], base - ASCENT * size, up["x1"], base + DESCENT * size))
+    ch["x0"], ch["top"], ch["x1"], ch["bottom"] = box.x0, box.top, box.x1, box.bottom
+
+
 def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     """A pdfplumber page's glyphs, rulings and images (pt, top-left origin, as displayed)."""
     chars = page.chars
+    rotated = int(page.rotation or 0) % 360 != 0
     for ch in chars:
         ch["dir"] = glyph_direction(ch.get("matrix"))
+        if not rotated:
+            baseline_box(ch, float(page.width), float(page.height))
     segs = []
     dots = []
     t = settings.max_ruling_thickness
