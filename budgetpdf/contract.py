@@ -169,6 +169,7 @@ class LineItem:
     unit: OptStr
     amount_yuan: Annotated[Decimal | None, YUAN]
     page: Int32
+    budget_unit: OptStr = None  # the budget unit (本级 / 下属单位) of a table grouped by unit (added column)
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,49 @@ def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: Sect
     return out
 
 
+UNIT_HEADER = re.compile(r"单位(名称)?$|^单位$|资金使用单位|预算单位")
+ORG_NAME = re.compile(r"(局|厅|委员会|委|办公室|办|院|医院|中心|学校|大学|学院|所|站|馆|会|队|本级|处|部|社|园|场)$")
+
+
+def budget_units(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan) -> dict[int, str]:
+    """The budget unit each body row belongs to, in a table grouped by unit (本级 and its
+    sub-units in one table): the text of a unit column (单位名称 left of the row labels,
+    its merged cells filled down), or a unit row (an organisation's name flush left, its
+    items indented under it: 广州 表11/表12). Empty for a table not grouped by unit."""
+    label_cols = sorted({c for run in plan.labels.values() for c in run})
+    out: dict[int, str] = {}
+    rows = range(lt.n_header_rows, lt.n_header_rows + lt.n_rows)
+    unit_col = next((c for c in label_cols[:-1] if UNIT_HEADER.search(lt.column_labels[c])), None)
+    if unit_col is not None:
+        for r in rows:
+            cell = grid[r][unit_col]
+            if cell is not None and squash(cell.text) and not is_total_item(squash(cell.text)):
+                out[r] = squash(cell.text)
+        return out
+    labelled = []
+    for r in rows:
+        cell = next((grid[r][c] for c in label_cols if grid[r][c] is not None and grid[r][c].row == r
+                     and squash(grid[r][c].text)), None)
+        if cell is not None and cell.indent is not None:
+            labelled.append((r, squash(cell.text), cell.indent))
+    if len(labelled) < 4:
+        return out
+    flush = min(ind for _, _, ind in labelled)
+    heads = [(r, t) for r, t, ind in labelled if ind < flush + 2.0 and not is_total_item(t)]
+    deeper = [r for r, _, ind in labelled if ind >= flush + 2.0]
+    header_says_unit = any(UNIT_HEADER.search(lt.column_labels[c]) for c in label_cols)
+    if len(heads) < 2 or not deeper or not (header_says_unit or all(ORG_NAME.search(re.sub(r"[（(][^）)]*[）)]$", "", t))
+                                                                    for _, t in heads)):
+        return out
+    current = None
+    for r, text, ind in labelled:
+        if ind < flush + 2.0:
+            current = None if is_total_item(text) else text
+        if current is not None:
+            out[r] = current
+    return out
+
+
 def section_items(doc_id: str, lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan,
                   codes: dict[int, str], rejected: list[str] | None = None) -> list[LineItem]:
     """Step 3: one line item per amount cell of the plan's money columns.
@@ -233,6 +276,7 @@ def section_items(doc_id: str, lt: LogicalTable, grid: list[list[LogicalCell | N
     A figure that does not fit the contract (``money_fits``) is no line item: its cell
     keeps the text, and ``rejected`` (when given) names it for ``documents.error``."""
     roles = {col: lt.roles[col] for col in plan.money}
+    units = budget_units(lt, grid, plan)
     out: list[LineItem] = []
     for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
         starts = _row_starts(grid, r)
@@ -252,6 +296,7 @@ def section_items(doc_id: str, lt: LogicalTable, grid: list[list[LogicalCell | N
                 code=code, code_scheme=plan.scheme if code else None, code_level=_code_level(code, plan.scheme),
                 item=item, is_total=is_total_item(item), column_label=lt.column_labels[col], measure=roles[col].measure,
                 amount=amount, unit=lt.unit, amount_yuan=to_yuan(amount, lt.unit), page=cell.page,
+                budget_unit=units.get(r),
             ))
     return out
 
