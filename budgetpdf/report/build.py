@@ -340,7 +340,9 @@ def _check_jobs(chk: dict, loc: Located, cell_at: dict, cells_by_table: dict, fo
         width = extent(c for c in table_cells if c.page == page)
         top, bottom = min(b.top for b in page_boxes), max(b.bottom for b in page_boxes)
         area = (width[0], top, width[2], bottom) if width else None
-        jobs.append(CropJob(folder / f"check-{n}-p{page}.png", page, page_boxes, area=area))
+        head = extent(c for c in table_cells if c.page == page and c.is_header)
+        jobs.append(CropJob(folder / f"check-{n}-p{page}.png", page, page_boxes, area=area,
+                            header=(head[1], head[3]) if head else None))
     return jobs
 
 

@@ -9,6 +9,7 @@ dataset and in every table of the report.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +32,14 @@ STYLE = Style(
 def _config(**kw) -> dict:
     return {"js": [], "disable_xml_declaration": True, "style": STYLE, "width": 900, "legend_at_bottom": True,
             "truncate_label": 40, "truncate_legend": 30, **kw}
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _svg(chart) -> str:
+    """The chart as inline SVG markup, without pygal's credit comments (links to its site)."""
+    return _COMMENT.sub("", chart.render(is_unicode=True))
 
 
 def doc_label(row: dict) -> str:
@@ -59,7 +68,7 @@ def function_class_chart(rows: list[dict], labels: dict[str, str]) -> str | None
     chart.x_labels = [labels.get(d, d[:12]) for d in docs]
     for cls in sorted(names):
         chart.add(names[cls], [float(values[cls][d] / 10000) if d in values[cls] else None for d in docs])
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def failed_checks_chart(rows: list[dict]) -> str | None:
@@ -71,7 +80,7 @@ def failed_checks_chart(rows: list[dict]) -> str | None:
     chart.x_labels = [r["check_id"] for r in rows]
     chart.add("failed checks", [r["failed"] for r in rows])
     chart.add("documents", [r["documents"] for r in rows])
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def timing_charts(rows: list[dict], labels: dict[str, str]) -> tuple[list[str], str]:
@@ -95,7 +104,7 @@ def timing_charts(rows: list[dict], labels: dict[str, str]) -> tuple[list[str], 
         rate.add("pages/s", [round(r["page_count"] / max(r["extract_seconds"], 1e-6), 2) for r in timed])
         total_p = sum(r["page_count"] for r in timed)
         total_s = sum(r["extract_seconds"] for r in timed)
-        return [sec.render(is_unicode=True), rate.render(is_unicode=True)], (
+        return [_svg(sec), _svg(rate)], (
             f"{len(timed)} documents, {total_p} pages in {total_s:.1f} worker-seconds: "
             f"{total_p / max(total_s, 1e-6):.2f} pages/s per worker (documents.extract_seconds).")
     started = [r for r in rows if isinstance(r.get("extracted_at"), datetime) and r.get("page_count")]
@@ -117,4 +126,4 @@ def timing_charts(rows: list[dict], labels: dict[str, str]) -> tuple[list[str], 
             f"seconds per document cannot be shown. Between the first and the last start ({span / 60:.1f} min), "
             f"{before_last} pages were started: about {before_last / max(span, 1e-6):.2f} pages/s for the batch "
             f"(documents extracted in separate runs make gaps and lower this figure).")
-    return [chart.render(is_unicode=True)], note
+    return [_svg(chart)], note

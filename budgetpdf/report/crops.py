@@ -3,7 +3,9 @@
 Coordinates are the contract's: PDF points, top-left origin of the page as displayed
 (after ``/Rotate``), which is also how pdfium renders a page, so a point maps to
 ``point × scale`` pixels. A crop spans the table's width on that page and the outlined
-cells' height plus a margin, so the row labels and column headers nearby stay in view.
+cells' height plus a margin, so the row labels stay in view; when the table's header rows
+printed on that page are above the crop, a strip of them is stacked on top (a grey bar
+marks the cut), so every outlined figure sits under its column heading.
 Images are saved as palette PNGs (the page is black text on white: 64 colours, fast-octree
 quantized, lose nothing a reader needs and shrink the files about threefold).
 """
@@ -45,6 +47,7 @@ class CropJob:
     boxes: list[Box]  # drawn; the crop contains them
     area: tuple[float, float, float, float] | None = None  # (x0, top, x1, bottom) points the crop also contains
     margin: float = MARGIN  # points added above and below
+    header: tuple[float, float] | None = None  # (top, bottom) of the table's header rows on this page, stacked on top
 
 
 class PdfUnavailable(Exception):
@@ -79,7 +82,16 @@ def render_crops(pdf_path: Path, jobs: Sequence[CropJob]) -> list[Path]:
                 for b in job.boxes:
                     draw.rectangle([b.x0 * SCALE - 2, b.top * SCALE - 2, b.x1 * SCALE + 2, b.bottom * SCALE + 2],
                                    outline=COLORS[b.role], width=3)
-                img = img.crop(_region(job, img.width, img.height))
+                region = _region(job, img.width, img.height)
+                head = job.header
+                if head and head[1] * SCALE < region[1]:  # header rows out of view: stack them above the crop
+                    strip = img.crop((region[0], max(0, int((head[0] - 2) * SCALE)), region[2], int((head[1] + 2) * SCALE)))
+                    body = img.crop(region)
+                    img = Image.new("RGB", (body.width, strip.height + 6 + body.height), (160, 160, 160))
+                    img.paste(strip, (0, 0))
+                    img.paste(body, (0, strip.height + 6))
+                else:
+                    img = img.crop(region)
                 job.path.parent.mkdir(parents=True, exist_ok=True)
                 img.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(job.path)
                 written.append(job.path)

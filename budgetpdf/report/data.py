@@ -102,6 +102,11 @@ class ReportData:
         if not self._has_files("documents"):
             raise FileNotFoundError(f"{self.out_dir}: no documents dataset (is this a budgetpdf output folder?)")
 
+    def sql(self, query: str, *, cursor: bool = False) -> duckdb.DuckDBPyRelation:
+        """Every query of the report goes through here (``cursor``: on its own connection, for
+        concurrent streams)."""
+        return (self.con.cursor() if cursor else self.con).sql(query)
+
     # -- views ------------------------------------------------------------------------
 
     def _files_glob(self, name: str) -> str | None:
@@ -123,7 +128,7 @@ class ReportData:
             source = f"_empty_{name}"
         else:
             source = f"read_parquet({_sql_str(glob)}, union_by_name = true, hive_partitioning = true)"
-        present = {r[0] for r in self.con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        present = {r[0] for r in self.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
         extra = [f"NULL::{typ} AS {col}" for col, typ in OPTIONAL_COLUMNS.get(name, {}).items() if col not in present]
         select = ", ".join(["*", *extra])
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {select} FROM {source}")
@@ -155,7 +160,7 @@ class ReportData:
         FROM documents d LEFT JOIN t USING (doc_id) LEFT JOIN c USING (doc_id)
         ORDER BY d.source_path
         """
-        rows = self.con.sql(sql).to_arrow_table().to_pylist()
+        rows = self.sql(sql).to_arrow_table().to_pylist()
         for r in rows:  # an Arrow map arrives as a list of (key, value) pairs
             r["tables_by_type"] = dict(r["tables_by_type"] or ())
         return rows
@@ -166,7 +171,7 @@ class ReportData:
         """Rows of an ORDER BY doc_id query (doc_id first), grouped per doc_id, one Arrow batch at a time.
 
         Rows are dicts, or ``make(tuple)`` when given (``Cell._make``)."""
-        reader = _reader(self.con.cursor().sql(sql), _BATCH_ROWS)
+        reader = _reader(self.sql(sql, cursor=True), _BATCH_ROWS)
         current: str | None = None
         rows: list = []
         for batch in reader:
@@ -247,13 +252,13 @@ class ReportData:
         WHERE length(c.code) = top.len
         GROUP BY c.doc_id, class ORDER BY c.doc_id, class
         """
-        return self.con.sql(sql).to_arrow_table().to_pylist()
+        return self.sql(sql).to_arrow_table().to_pylist()
 
     def failed_by_check_id(self) -> list[dict]:
         """Failed checks per ``check_id`` over the batch: check_id, failed, documents."""
         sql = """SELECT check_id, count(*) AS failed, count(DISTINCT doc_id) AS documents
                  FROM checks WHERE status = 'failed' GROUP BY check_id ORDER BY failed DESC, check_id"""
-        return self.con.sql(sql).to_arrow_table().to_pylist()
+        return self.sql(sql).to_arrow_table().to_pylist()
 
     def timing(self) -> list[dict]:
         """Per document (distinct doc_id, first source path): page_count, extracted_at, extract_seconds, status."""
@@ -261,7 +266,7 @@ class ReportData:
                         min(extracted_at) AS extracted_at, any_value(extract_seconds) AS extract_seconds,
                         any_value(status) AS status
                  FROM documents WHERE doc_id IS NOT NULL GROUP BY doc_id ORDER BY extracted_at"""
-        return self.con.sql(sql).to_arrow_table().to_pylist()
+        return self.sql(sql).to_arrow_table().to_pylist()
 
     def close(self) -> None:
         self.con.close()
