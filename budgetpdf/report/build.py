@@ -155,14 +155,16 @@ def grid_html(table_id: int, cells: list[dict], covered: dict[tuple[int, int], d
             if c.row_index != r or c.col_index != k:
                 continue
             tag = "th" if c.is_header else "td"
-            attrs = f' id="c{table_id}-{r}-{k}"'
+            attrs = ""
             if (c.row_span or 1) > 1:
                 attrs += f' rowspan="{c.row_span}"'
             if (c.col_span or 1) > 1:
                 attrs += f' colspan="{c.col_span}"'
             cls = " ".join(sorted(marks[(r, k)])) if (r, k) in marks else ""
-            if (r, k) in item_cells:
-                cls = f"li {cls}" if cls else "li"
+            if (r, k) in item_cells or cls:  # only cells a link can point at get an id
+                attrs = f' id="c{table_id}-{r}-{k}"' + attrs
+                if (r, k) in item_cells:
+                    cls = f"li {cls}" if cls else "li"
             if cls:
                 attrs += f' class="{cls}"'
             text = "∅" if c.text is None else _esc(c.text)
