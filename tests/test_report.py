@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import replace
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,12 +28,12 @@ import pytest
 from click.testing import CliRunner
 
 from budgetpdf.cli import main
-from budgetpdf.dataset import Dataset, DocumentOutput
+from budgetpdf.contract import DocumentOutput, DocumentRecord, encode, to_yuan
+from budgetpdf.dataset import Dataset
 from budgetpdf.extract import extract_document
 from budgetpdf.normalize import normalize_document
 from budgetpdf.normalize.checks import run_checks
-from budgetpdf.normalize.records import to_yuan
-from budgetpdf.pipeline import PIPELINE_VERSION, process_file
+from budgetpdf.pipeline import RunConfig, document_status, process_file
 from budgetpdf.report import ReportDirError, build_report
 from budgetpdf.report.data import ReportData
 from budgetpdf.report.locate import join_line_items, locate_check, occupancy, parse_subject
@@ -71,8 +72,10 @@ def misread_changsha() -> DocumentOutput:
     run = {t.table_id: sum(1 for c in checks if c.table_id == t.table_id and c.status != "not_run") for t in norm.tables}
     failed = {t.table_id: sum(1 for c in checks if c.table_id == t.table_id and c.status == "failed") for t in norm.tables}
     tables = [replace(t, n_checks_run=run[t.table_id], n_checks_failed=failed[t.table_id]) for t in norm.tables]
-    base = process_file(DOCS / f"{CHANGSHA}.pdf", source_path=source).document  # the documents row as the batch writes it
-    record = replace(base, n_checks_failed=sum(failed.values()), pipeline_version=PIPELINE_VERSION)
+    status, error = document_status(doc, norm)
+    record = DocumentRecord(doc.doc_id, source, norm.department, norm.fiscal_year, norm.doc_kind, doc.page_count,
+                            status, error, len(tables), sum(failed.values()), RunConfig().fingerprint,
+                            datetime.now(timezone.utc))
     return DocumentOutput(record, tables, cells, items, norm.performance_targets, checks)
 
 
@@ -80,8 +83,8 @@ def misread_changsha() -> DocumentOutput:
 def dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dataset")
     ds = Dataset(out)
-    ds.write(process_file(DOCS / f"{BAISHA}.pdf", source_path=f"fixtures/docs/{BAISHA}.pdf"))
-    ds.write(misread_changsha())
+    ds.write(encode(process_file(DOCS / f"{BAISHA}.pdf", source_path=f"fixtures/docs/{BAISHA}.pdf")))
+    ds.write(encode(misread_changsha()))
     ds.ensure_all()
     return out
 
@@ -253,17 +256,19 @@ def test_queries_do_not_grow_with_the_number_of_documents(dataset, tmp_path, mon
 
 
 def test_optional_columns_are_shown_when_present_and_never_required(dataset, tmp_path):
-    plain = build_report(dataset, tmp_path / "plain", crops=0, jobs=1)
-    assert "Text source" not in (tmp_path / "plain" / "docs" / "e1ff1b1ec7bead4c.html").read_text("utf-8")
-    richer = tmp_path / "richer"
-    shutil.copytree(dataset, richer)
-    for f in (richer / "tables").glob("*.parquet"):
-        t = pq.read_table(f)
-        t = t.append_column("text_source", pa.array(["pdf"] * len(t), pa.string()))
-        pq.write_table(t, f)
-    build_report(richer, tmp_path / "richer-report", crops=0, jobs=1)
-    page = (tmp_path / "richer-report" / "docs" / "e1ff1b1ec7bead4c.html").read_text("utf-8")
-    assert "<dt>Text source</dt><dd>pdf</dd>" in page and plain.document_pages == 2
+    """tables.text_source / type_rule and cells.confidence were added without a version change:
+    a dataset written before them (columns absent) still reports, without those lines."""
+    build_report(dataset, tmp_path / "now", crops=0, jobs=1)
+    assert "<dt>Text source</dt><dd>pdf</dd>" in (tmp_path / "now" / "docs" / "e1ff1b1ec7bead4c.html").read_text("utf-8")
+    older = tmp_path / "older"
+    shutil.copytree(dataset, older)
+    for name, drop in (("tables", ["text_source", "type_rule"]), ("cells", ["confidence"])):
+        for f in (older / name).glob("*.parquet"):
+            t = pq.read_table(f)
+            pq.write_table(t.drop_columns([c for c in drop if c in t.column_names]), f)
+    s = build_report(older, tmp_path / "older-report", crops=0, jobs=1)
+    page = (tmp_path / "older-report" / "docs" / "e1ff1b1ec7bead4c.html").read_text("utf-8")
+    assert s.document_pages == 2 and "Text source" not in page and "7,095.92" in page
 
 
 def test_the_cli_writes_the_report(dataset, tmp_path):

@@ -26,7 +26,7 @@ from typing import Callable, Iterator, NamedTuple
 import duckdb
 import pyarrow as pa
 
-from budgetpdf.schema import SCHEMAS
+from budgetpdf.contract import SCHEMAS
 
 #: Optional columns the report shows when a dataset carries them (dataset → column → SQL type).
 OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
