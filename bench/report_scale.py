@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -25,7 +27,7 @@ import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
 from budgetpdf.report import build_report
-from budgetpdf.schema import DATASETS
+from budgetpdf.contract import DATASETS
 
 
 def _read(folder: Path, name: str) -> pa.Table:
@@ -81,14 +83,18 @@ def main() -> None:
     args = ap.parse_args()
     out = make_batch(args.sources, args.n, args.work)
     report = args.work / "report"
+    r0, k0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = r0.ru_utime + r0.ru_stime + k0.ru_utime + k0.ru_stime
     t0 = time.perf_counter()
     s = build_report(out, report, crops=args.crops, jobs=args.jobs)
     wall = time.perf_counter() - t0
+    self_, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime - cpu0
     pages = sum(r.num_rows and sum(x or 0 for x in r.column("page_count").to_pylist())
                 for r in [_read(out, "documents")])
     print(f"{s.documents} documents, {pages} pages, {s.checks_failed} failed checks, {s.crops} crops "
           f"({s.crops_over_budget} failed checks past --crops {args.crops}); report {s.bytes / 2**20:.1f} MiB "
-          f"in {wall:.1f} s")
+          f"in {wall:.1f} s wall, {cpu:.1f} s CPU (all processes; load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":
