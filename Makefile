@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 OUT ?= outputs
 JOBS ?=
 
-.PHONY: setup extract test bench fixtures clean
+.PHONY: setup extract report test bench fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,10 @@ setup: $(STAMP)
 ## extract: run the pipeline over the fixture documents (not the negative ones) into outputs/
 extract: setup
 	$(BIN)/budgetpdf extract fixtures/docs --out $(OUT) $(if $(JOBS),--jobs $(JOBS),)
+
+## report: the static HTML review report of outputs/ into outputs/report/ (open outputs/report/index.html)
+report: setup
+	$(BIN)/budgetpdf report $(OUT) --html $(OUT)/report
 
 ## test: run the test suite
 test: setup

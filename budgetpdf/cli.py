@@ -122,6 +122,8 @@ from .commands import compact as _compact  # noqa: E402
 main.add_command(_compact)
 from .commands import validate as _validate  # noqa: E402
 main.add_command(_validate)
+from .report.command import report as _report  # noqa: E402
+main.add_command(_report)
 
 if __name__ == "__main__":
     main()

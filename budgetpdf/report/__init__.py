@@ -1,0 +1,14 @@
+"""The review report: a static HTML site over an output dataset (``budgetpdf report``).
+
+``build_report(OUT_DIR, REPORT_DIR)`` writes an index of documents (sortable and
+filterable in the browser), one page per document (every logical table with its cells and
+line items, each failed check with the printed and computed figures and a page crop with
+the cells outlined, not_run checks with their reason) and batch charts. It opens from disk:
+no server, nothing fetched. Modules: ``data`` (duckdb queries), ``locate`` (line item →
+cell and check → cells joins), ``crops`` (pypdfium2 + PIL), ``charts`` (pygal SVG),
+``build`` (pages, jinja2 templates in ``templates/``, ``assets/``), ``command`` (the CLI).
+"""
+
+from .build import ReportDirError, ReportSummary, build_report
+
+__all__ = ["ReportDirError", "ReportSummary", "build_report"]
