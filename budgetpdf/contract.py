@@ -105,6 +105,7 @@ class DocumentRecord:
     n_checks_failed: Int32
     pipeline_version: Str  # the run fingerprint (budgetpdf.fingerprint)
     extracted_at: Annotated[datetime, TIMESTAMP]
+    extract_seconds: Annotated[float | None, FLOAT64] = None  # wall time of extract + normalize + checks (added column)
 
 
 @dataclass(frozen=True)

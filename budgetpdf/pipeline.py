@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -144,6 +145,7 @@ def process_file(path: Path | str, source_path: str | None = None, engine: str |
     path = Path(path)
     source = source_path or str(path)
     now = datetime.now(timezone.utc)
+    started = time.perf_counter()
     fp = config.fingerprint
 
     def failed(doc_id: str | None, error: str, page_count: int | None = None) -> DocumentOutput:
@@ -171,7 +173,7 @@ def process_file(path: Path | str, source_path: str | None = None, engine: str |
         doc_id=doc_id, source_path=source, department=norm.department, fiscal_year=norm.fiscal_year,
         doc_kind=norm.doc_kind, page_count=doc.page_count, status=status, error=error,
         n_tables=len(norm.tables), n_checks_failed=norm.n_checks_failed, pipeline_version=fp,
-        extracted_at=now,
+        extracted_at=now, extract_seconds=round(time.perf_counter() - started, 3),
     )
     if status != "ok":
         log.warning("%s: %s: %s", source, status, error)

@@ -21,7 +21,7 @@ from budgetpdf.contract import CellRecord, CheckResult, LineItem, PerformanceTar
 from budgetpdf.extract.models import ExtractedDocument
 
 from . import emit, facts
-from .checks import run_checks
+from .checks import implicit_totals, run_checks
 from .registry import Registry
 from .rules import RuleSet, default_rule_set
 from .stitch import LogicalTable, stitch_document
@@ -94,6 +94,10 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
         cells.extend(t_cells)
         items.extend(t_items)
         targets.extend(t_targets)
+    implicit = implicit_totals(items, indents)
+    if implicit:  # a total row printed without 合计 (全市, “三公”经费): the identities say it is one
+        items = [replace(li, is_total=True) if (li.table_id, li.row_index, li.section) in implicit else li
+                 for li in items]
     prose = "\n".join(line.text for page in doc.pages for line in page.lines)
     check_errors: dict[int | None, str] = {}
     checks = run_checks(doc.doc_id, tables, items, targets, prose, rules.checks, errors=check_errors, indents=indents)

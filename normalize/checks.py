@@ -663,6 +663,51 @@ def _prose(ctx: _Ctx, rule: ProseRule, prose: str, tables: Sequence[TableRecord]
                 tolerance=max(q / 2, _quantum([fig.value]) / 2))
 
 
+def implicit_totals(line_items: Sequence[LineItem],
+                    indents: dict[tuple[int, int, str | None], float] | None = None) -> set[tuple[int, int, str | None]]:
+    """Rows that are a table's total without saying so, as (table_id, row_index, section).
+
+    A first or last row printing no 合计/总计 (a 全市 line, a “三公”经费 line, a label in
+    another column) is the total when the identity says so: in every column it prints, its
+    figure equals the sum of the table's other top-level rows (the shallowest codes, else
+    the shallowest numbering/indentation), with at least two such rows behind each sum.
+    A table's only row, unlabelled, is its own total (上海 三公 tables).
+    """
+    by_table: dict[int, list[LineItem]] = defaultdict(list)
+    for li in line_items:
+        by_table[li.table_id].append(li)
+    out: set[tuple[int, int, str | None]] = set()
+    for tid, items in by_table.items():
+        for section in {li.section for li in items}:
+            rows = rows_of([li for li in items if li.section == section], indents)
+            if any(r.is_total for r in rows):
+                continue
+            if len(rows) == 1 and not rows[0].item:
+                out.add((tid, rows[0].row_index, section))
+                continue
+            for cand in (rows[0], rows[-1]) if len(rows) >= 3 else ():
+                others = [r for r in rows if r is not cand]
+                if any(r.code for r in others):
+                    top = min(r.code_level or 99 for r in others if r.code)
+                    level1 = [r for r in others if r.code and r.code_level == top]
+                else:
+                    levels = _side_levels(others)
+                    level1 = [r for r, lvl in zip(others, levels) if lvl == 1 and not OF_WHICH.match(r.item)]
+                if len(level1) < 2 or cand.code:
+                    continue
+                sums_up = True
+                for label in cand.cells:
+                    parts = [r.amount(label) for r in level1 if r.amount(label) is not None]
+                    expected = cand.amount(label)
+                    if len(parts) < 2 or abs(expected - sum(parts, Decimal(0))) > _tolerance(expected, parts):
+                        sums_up = False
+                        break
+                if sums_up and cand.cells:
+                    out.add((tid, cand.row_index, section))
+                    break
+    return out
+
+
 def run_checks(
     doc_id: str,
     tables: Sequence[TableRecord],

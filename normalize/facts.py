@@ -11,8 +11,10 @@ from budgetpdf.extract.models import ExtractedDocument
 from .registry import squash
 from .stitch import LogicalTable
 
-YEAR = re.compile(r"(20\d{2}|二[○〇零][一二三四五六七八九○〇零]{2})\s*年")
-CN_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"○": "0", "〇": "0"}
+# a year: 2025, 二○二五, and 2O23 typed with a letter O (哈尔滨 2023 决算)
+YEAR = re.compile(r"(2[0Oo〇○][0-9Oo]{2}|二[○〇零][一二三四五六七八九○〇零]{2})\s*年")
+CN_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"○": "0", "〇": "0", "O": "0", "o": "0"}
+EXECUTION = re.compile(r"执行")
 TITLE_GOVERNMENT = re.compile(r"\d{4}年([^\d年对级本]{1,5}[省市县区])(?:本级)?(?:一般公共预算|政府性基金|国有资本|社会保险|地方政府)")
 
 
@@ -23,8 +25,15 @@ COVER_DEPARTMENT = re.compile(r"^(.{2,40}?(?:局|委员会|委|厅|办公室|办
 
 
 def fiscal_year(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> int | None:
-    """The year the titles name most often (the cover's when no table title names one)."""
-    years = Counter(_year(m.group(1)) for t in tables for m in YEAR.finditer(squash(t.title)))
+    """The year the titles name most often (the cover's when no table title names one).
+
+    A pack of this year's budget with last year's execution (杭州 2024年预算执行 + 2025年预算草案)
+    is about the budget year: titles of execution tables (执行) are counted only when no
+    budget or final-accounts title names a year."""
+    def years_in(ts):
+        return Counter(_year(m.group(1)) for t in ts for m in YEAR.finditer(squash(t.title)))
+    plans = [t for t in tables if not EXECUTION.search(squash(t.title))]
+    years = years_in(plans) or years_in(tables)
     if not years:
         years = Counter(_year(m.group(1)) for p in doc.pages[:2] for l in p.lines for m in YEAR.finditer(l.text))
     return years.most_common(1)[0][0] if years else None
@@ -36,6 +45,14 @@ def department(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str | 
     names = Counter(t.department for t in tables if t.department)
     if names:
         return names.most_common(1)[0][0]
+    # a form's own field: 部门名称 | 北京市民政局 (an overall performance form)
+    names = Counter(form_department(t) for t in tables if form_department(t))
+    if names:
+        return names.most_common(1)[0][0]
+    # titles that start with the department's name (西南大学收支预算总表, 西南大学收入预算表 …)
+    prefix = title_prefix(tables)
+    if prefix:
+        return prefix
     # a government's own tables name it in their titles (2026年东莞市一般公共预算收入表)
     names = Counter(m.group(1) for t in tables for m in [TITLE_GOVERNMENT.search(squash(t.title))] if m)
     if names:
@@ -48,17 +65,56 @@ def department(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str | 
     return None
 
 
+FORM_DEPARTMENT_LABEL = re.compile(r"^(部门|单位|主管部门|预算单位)(名称)?$")
+
+
+def form_department(lt: LogicalTable) -> str | None:
+    """A label cell 部门名称/单位名称 followed by its value in the same row, in a form-like table."""
+    grid = lt.grid()
+    for row in grid[: 6]:
+        for i, cell in enumerate(row[:-1]):
+            if cell is not None and FORM_DEPARTMENT_LABEL.match(squash(cell.text)):
+                value = next((c for c in row[i + 1:] if c is not None and c is not cell and squash(c.text)), None)
+                if value is not None and 2 <= len(squash(value.text)) <= 30:
+                    return squash(value.text)
+    return None
+
+
+TYPE_WORDS = re.compile(r"(\d{4}年度?)?(部门|单位)?(收支|收入|支出|财政拨款|一般公共预算|政府性基金|国有资本|项目|基本|“?三公”?)")
+
+
+def title_prefix(tables: Sequence[LogicalTable]) -> str | None:
+    """The name most typed tables' titles start with, before their year or table words
+    (``西南大学收支预算总表`` → ``西南大学``), when at least two titles share it."""
+    prefixes = Counter()
+    for t in tables:
+        if t.table_type == "other" or not t.title:
+            continue
+        title = re.sub(r"^(附表|公开表|表|预算)?[0-9一二三四五六七八九十]+表?[:：]?", "", squash(t.title))
+        m = TYPE_WORDS.search(title)
+        if m and m.start() >= 2:
+            prefixes[title[: m.start()]] += 1
+    if not prefixes:
+        return None
+    name, n = prefixes.most_common(1)[0]
+    return name if n >= 2 and len(name) <= 30 else None
+
+
 def doc_kind(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str:
     """决算 → final_accounts, 预算执行 → execution, 预算 → budget, else unknown.
 
-    Read from the table titles and the cover only: prose mentions 执行情况 in passing.
+    Read from the table titles and the cover only: prose mentions 执行情况 in passing. A
+    pack holding this year's budget tables besides last year's execution tables (杭州
+    2024年预算执行和2025年预算草案) is a budget.
     """
-    titles = "".join(squash(t.title) for t in tables)
+    titles = [squash(t.title) for t in tables]
     cover = "".join(squash(l.text) for p in doc.pages[:1] for l in p.lines[:10])
-    for text in (titles, cover):
+    for texts in (titles, [cover]):
+        text = "".join(texts)
         if "决算" in text:
             return "final_accounts"
-        if re.search(r"预算执行|执行情况(表|的报告)", text):
+        budget = any("预算" in t and not EXECUTION.search(t) for t in texts)
+        if re.search(r"预算执行|执行情况(表|的报告)", text) and not budget:
             return "execution"
         if "预算" in text:
             return "budget"

@@ -21,7 +21,8 @@ from .registry import ColumnRole, FormRule, Registry, default_registry, squash
 from .vocabulary import CodeScheme, Role, Section
 from .values import is_amount_text
 
-CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门)\s*[:：]\s*(.+?)(?:\s{2,}|单位\s*[:：]|$)")
+CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单位名称|预算单位|部门[（(]单位[）)](?:名称)?|部门|单位)\s*[:：]\s*"
+                                r"(?!(?:亿元|万元|千元|元)\b)(.+?)(?:\s{2,}|(?:金额)?单位\s*[:：]|$)")
 CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
 COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z]|[甲乙丙丁])$")
 TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
