@@ -9,6 +9,12 @@ cell and check → cells joins), ``crops`` (pypdfium2 + PIL), ``charts`` (pygal 
 ``build`` (pages, jinja2 templates in ``templates/``, ``assets/``), ``command`` (the CLI).
 """
 
-from .build import ReportDirError, ReportSummary, build_report
-
 __all__ = ["ReportDirError", "ReportSummary", "build_report"]
+
+
+def __getattr__(name: str):  # imported lazily: `budgetpdf --help` must not load jinja2, duckdb, pygal
+    if name in __all__:
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module 'budgetpdf.report' has no attribute {name!r}")

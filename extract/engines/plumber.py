@@ -29,18 +29,20 @@ def glyph_direction(matrix) -> int:
 ASCENT, DESCENT = 0.88, 0.12  # a glyph box rebuilt from its baseline, in font sizes
 
 
-def baseline_box(ch: dict, page_width: float, page_height: float) -> None:
+def baseline_box(ch: dict, page_width: float, page_height: float, origin: tuple[float, float] = (0.0, 0.0)) -> None:
     """Rebuild a glyph's box from its baseline when its font's metrics put the box off the
     baseline (杭州 2024: digits in a font whose box hangs entirely on the far side of the
     baseline, 8 pt off the CJK text and the commas of the same line). pdfminer's box comes
     from the font's ascent/descent; the baseline (the text matrix's origin) is exact.
-    Works in the glyph's own upright frame, so turned text is handled alike."""
+    Works in the glyph's own upright frame, so turned text is handled alike. ``origin`` is
+    (left, top) of the page box in PDF user space: the text matrix is in user space, the
+    glyph boxes are relative to the page box (哈尔滨 2023 pages start at -11.9 pt)."""
     m = ch.get("matrix")
     if not m:
         return
     frame = Frame(ch["dir"], page_width, page_height)
     up = frame.char(ch)
-    _, base = frame.point(m[4], page_height - m[5])
+    _, base = frame.point(m[4] - origin[0], origin[1] - m[5])
     top, bottom = up["top"], up["bottom"]
     h = bottom - top
     if h > 0 and top + 0.5 * h <= base <= bottom + 0.05 * h:
@@ -54,10 +56,12 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     """A pdfplumber page's glyphs, rulings and images (pt, top-left origin, as displayed)."""
     chars = page.chars
     rotated = int(page.rotation or 0) % 360 != 0
+    box = page.mediabox
+    origin = (float(box[0]), float(box[3]))
     for ch in chars:
         ch["dir"] = glyph_direction(ch.get("matrix"))
         if not rotated:
-            baseline_box(ch, float(page.width), float(page.height))
+            baseline_box(ch, float(page.width), float(page.height), origin)
     segs = []
     dots = []
     t = settings.max_ruling_thickness
