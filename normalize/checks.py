@@ -10,7 +10,7 @@ reported, never "fixed". A check whose inputs are missing is ``not_run``, never 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -163,6 +163,7 @@ class Row:
     is_total: bool
     cells: dict[str, LineItem] = field(default_factory=dict)  # by column_label, in column order
     indent: float | None = None  # pt from the label cell's left edge to its text, when known
+    budget_unit: str | None = None  # in a table grouped by budget unit
 
     def amount(self, column_label: str) -> Decimal | None:
         li = self.cells.get(column_label)
@@ -184,7 +185,8 @@ def rows_of(items: Iterable[LineItem], indents: dict[tuple[int, int, str | None]
         row = rows.get(key)
         if row is None:
             indent = (indents or {}).get((li.table_id, li.row_index, li.section))
-            row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total, indent=indent)
+            row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total, indent=indent,
+                                  budget_unit=li.budget_unit)
         row.cells[li.column_label] = li
     return sorted(rows.values(), key=lambda r: (r.row_index, r.section or ""))
 
@@ -237,10 +239,13 @@ class _Ctx:
         parts: Sequence[Decimal],
         pages: Iterable[int],
         tolerance: Decimal | None = None,
+        at_most: bool = False,
     ) -> None:
+        """Record ``expected`` (printed) against Σ ``parts`` (computed): equal within the
+        rounding tolerance, or, with ``at_most``, the parts not exceeding the printed figure."""
         actual = sum(parts, Decimal(0))
         tol = tolerance if tolerance is not None else _tolerance(expected, parts)
-        ok = abs(expected - actual) <= tol
+        ok = actual - expected <= tol if at_most else abs(expected - actual) <= tol
         self.results.append(
             CheckResult(
                 doc_id=self.doc_id,
@@ -273,34 +278,69 @@ def _pages(rows: Iterable[Row], label: str | None = None) -> list[int]:
     return out
 
 
+def printed_parents(coded: Sequence[Row]) -> dict[int, Row | None]:
+    """Each coded row's nearest printed ancestor (the longest other code that is a prefix of
+    its code), by row position; None for a top-level row. A level left unprinted (a 7-digit
+    经济 code 3021101 whose 30211 is not a row) does not break the hierarchy."""
+    by_code = {r.code: r for r in coded}
+    out: dict[int, Row | None] = {}
+    for r in coded:
+        parent = None
+        for k in range(len(r.code) - 1, 2, -1):
+            parent = by_code.get(r.code[:k])
+            if parent is not None:
+                break
+        out[id(r)] = parent
+    return out
+
+
 def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
+    """合计 = Σ top-level codes; each printed code = Σ its printed children, per column.
+
+    Codes are read within each budget unit of a table grouped by unit. A code printed
+    twice in one group (budget units run one after another without their names) makes
+    its parent checks ambiguous: ``not_run``."""
     coded = [r for r in rows if r.code]
     totals = [r for r in rows if r.is_total and not r.code]
     if not coded:
         return
-    top_level = min(r.code_level or 99 for r in coded)
+    groups: dict[str | None, list[Row]] = defaultdict(list)
+    for r in coded:
+        groups[r.budget_unit].append(r)
+    parent_of: dict[int, Row | None] = {}
+    repeated: set[str] = set()
+    for group in groups.values():
+        counts = Counter(r.code for r in group)
+        repeated |= {c for c, n in counts.items() if n > 1}
+        parent_of.update(printed_parents(group))
+    top = [r for r in coded if parent_of[id(r)] is None]
     for label in _columns(rows):
         for total in totals:
             expected = total.amount(label)
-            level1 = [r for r in coded if r.code_level == top_level]
-            if expected is None or not level1:
+            if expected is None or not top:
                 continue
-            parts = [r.amount(label) or Decimal(0) for r in level1]
+            if any(r.code in repeated for r in top) and not any(r.budget_unit for r in top):
+                ctx.not_run(f"{table.table_type}.total_eq_sum_of_top_codes", table, table.table_type,
+                            f"{total.item} / {label}: codes printed more than once (rows not identified)")
+                continue
+            parts = [r.amount(label) or Decimal(0) for r in top]
             ctx.compare(f"{table.table_type}.total_eq_sum_of_top_codes", table, table.table_type,
-                        f"{total.item} / {label}", expected, parts, _pages([total, *level1], label))
+                        f"{total.item} / {label}", expected, parts, _pages([total, *top], label))
         for parent in coded:
             expected = parent.amount(label)
             if expected is None:
                 continue
-            below = [r for r in coded if r.code != parent.code and r.code.startswith(parent.code)
-                     and (r.code_level or 0) > (parent.code_level or 0)]
-            if not below:
+            children = [r for r in coded if parent_of[id(r)] is parent]
+            if not children:
                 continue
-            child_level = min(r.code_level or 99 for r in below)
-            children = [r for r in below if r.code_level == child_level]
+            subject = f"{parent.code} {parent.item} / {label}"
+            if parent.code in repeated or any(c.code in repeated for c in children):
+                ctx.not_run(f"{table.table_type}.parent_code_eq_sum_of_children", table, table.table_type,
+                            f"{subject}: code printed more than once (rows not identified)")
+                continue
             parts = [r.amount(label) or Decimal(0) for r in children]
             ctx.compare(f"{table.table_type}.parent_code_eq_sum_of_children", table, table.table_type,
-                        f"{parent.code} {parent.item} / {label}", expected, parts, _pages([parent, *children], label))
+                        subject, expected, parts, _pages([parent, *children], label))
 
 
 ENUM_LEVELS = (
@@ -344,7 +384,15 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
             level = raw if raw is not None else (levels[-1] + 1 if levels else 2)
             of_which = level
         elif raw is None:
-            level = of_which if of_which is not None else _indented_level(side, levels, i)
+            if of_which is not None:
+                # under a 其中 row; indented deeper than it, one of its own parts
+                level = of_which
+                anchor = next((j for j in range(i - 1, -1, -1) if OF_WHICH.match(side[j].item)), None)
+                if anchor is not None and row.indent is not None and side[anchor].indent is not None \
+                        and row.indent > side[anchor].indent + INDENT_STEP:
+                    level = _indented_level(side, levels, i)
+            else:
+                level = _indented_level(side, levels, i)
             nested = nested and of_which is not None
         else:
             if raw == 1 and prev is not None and not _closes_block(prev) and _enum_level(prev.item) is None \
@@ -392,17 +440,28 @@ def _children(rows: Sequence[Row], levels: Sequence[int], i: int) -> list[Row]:
 
 
 def _parent_items(ctx: _Ctx, table: TableRecord, rows: Sequence[Row], levels: Sequence[int], prefix: str) -> None:
-    """A parent item = Σ its direct children (1、 under 一、, 其中 rows), per printed column."""
+    """A parent item = Σ its direct children (1、 under 一、), per printed column.
+
+    ``其中：`` rows list some of the parent's parts, not always all of them (其中：国有土地使用权
+    出让收入安排的支出 beside 国有土地收益基金安排的支出): for them the identity is that they
+    never add up to more than the parent (``parent_item_covers_of_which_rows``)."""
     labels = _columns(rows)
     for i, row in enumerate(rows):
-        children = [] if _closes_block(row) else _children(rows, levels, i)
+        # a 其中 row is no parent: the rows after it may be more 其中 items or its own parts
+        children = [] if _closes_block(row) or OF_WHICH.match(row.item) else _children(rows, levels, i)
+        of_which = any(OF_WHICH.match(c.item) for c in children)
         for label in labels if children else ():
             expected = row.amount(label)
             if expected is None:
                 continue
             parts = [c.amount(label) or Decimal(0) for c in children]
-            ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
-                        f"{prefix}{row.item} / {label}", expected, parts, _pages([row, *children], label))
+            if of_which:
+                ctx.compare(f"{table.table_type}.parent_item_covers_of_which_rows", table, table.table_type,
+                            f"{prefix}{row.item} / {label}", expected, parts, _pages([row, *children], label),
+                            at_most=True)
+            else:
+                ctx.compare(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
+                            f"{prefix}{row.item} / {label}", expected, parts, _pages([row, *children], label))
 
 
 def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
@@ -754,6 +813,10 @@ def run_checks(
                 continue
             if shape == Shape.UNIT_PROJECTS:
                 guarded(table.table_id, _unit_projects, ctx, table, rows, targets)
+            elif shape == Shape.CODE_HIERARCHY and not any(r.code for r in rows):
+                # no codes printed (a government's 一、二、… tables): the numbering and
+                # indentation give the hierarchy, as on a side of a two-sided table
+                guarded(table.table_id, _side_totals, ctx, table, rows)
             else:
                 guarded(table.table_id, shape_fns[shape], ctx, table, rows)
         for rule in rules.rowwise:

@@ -20,7 +20,7 @@ from .values import is_amount_text, parse_amount, parse_target, parse_weight
 TOTAL_ITEM = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
 NOT_MONEY_LABEL = re.compile(r"%|％|率|比例|比重|增减|幅度|人数|编码|代码|序号|栏次")
 FUNCTION_LEVELS = {3: 1, 5: 2, 7: 3}
-ECONOMIC_LEVELS = {3: 1, 5: 2}
+ECONOMIC_LEVELS = {3: 1, 5: 2, 7: 3}
 
 
 def is_total_item(item: str) -> bool:

@@ -80,24 +80,28 @@ def form_department(lt: LogicalTable) -> str | None:
     return None
 
 
-TYPE_WORDS = re.compile(r"(\d{4}年度?)?(部门|单位)?(收支|收入|支出|财政拨款|一般公共预算|政府性基金|国有资本|项目|基本|“?三公”?)")
+TYPE_WORDS = re.compile(r"(部门|单位)?(收支|收入|支出|财政拨款|一般公共预算|政府性基金|国有资本|社会保险|项目|基本|“?三公”?)")
+LABEL_PREFIX = re.compile(r"^(附表|公开表|表|预算)[0-9一二三四五六七八九十百]+(?:[-—－][0-9一二三四五六七八九十]+)?表?[:：]?")
 
 
 def title_prefix(tables: Sequence[LogicalTable]) -> str | None:
-    """The name most typed tables' titles start with, before their year or table words
-    (``西南大学收支预算总表`` → ``西南大学``), when at least two titles share it."""
+    """The name most typed tables' titles start with, after any table label and year and
+    before their table words (``西南大学收支预算总表`` → ``西南大学``, ``附表一2024年杭州市一般公共
+    预算…`` → ``杭州市``), when at least two titles share it."""
     prefixes = Counter()
     for t in tables:
         if t.table_type == "other" or not t.title:
             continue
-        title = re.sub(r"^(附表|公开表|表|预算)?[0-9一二三四五六七八九十]+表?[:：]?", "", squash(t.title))
+        title = squash(t.title)
+        years = list(YEAR.finditer(title))
+        title = title[years[-1].end():] if years else LABEL_PREFIX.sub("", title)
         m = TYPE_WORDS.search(title)
         if m and m.start() >= 2:
-            prefixes[title[: m.start()]] += 1
+            prefixes[re.sub(r"(本级|全市|全省|全区|全县)$", "", title[: m.start()])] += 1
     if not prefixes:
         return None
     name, n = prefixes.most_common(1)[0]
-    return name if n >= 2 and len(name) <= 30 else None
+    return name if n >= 2 and 2 <= len(name) <= 30 else None
 
 
 def doc_kind(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str:
