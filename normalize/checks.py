@@ -20,6 +20,7 @@ import msgspec
 
 from budgetpdf.contract import NUMBER_SCALE, UNIT_TO_YUAN, CheckResult, LineItem, PerformanceTarget, TableRecord
 
+from .emit import INDENT_STEP
 from .rules import check_regex, decode_rule_file, default_rule_set
 from .vocabulary import Measure, Section, Shape, TableType
 
@@ -405,7 +406,6 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
     return levels
 
 
-INDENT_STEP = 2.0  # pt: labels indented less than this apart stand at the same depth
 
 
 def _indented_level(side: Sequence[Row], levels: Sequence[int], i: int) -> int:
@@ -424,6 +424,38 @@ def _indented_level(side: Sequence[Row], levels: Sequence[int], i: int) -> int:
         if abs(other.indent - mine) <= INDENT_STEP:
             return levels[j]
     return 1
+
+
+def hierarchy_unidentified(rows: Sequence[Row]) -> str | None:
+    """Why the depth of a code-less table's rows cannot be read, or None when it can.
+
+    Depth comes from numbering (一、（一）1.(1)) or from indentation. Unnumbered items are
+    read only when their indents fall into clearly separate levels: each level's indents
+    within 1.5 pt of each other, levels at least 6 pt apart (a justified or jittery
+    label column, 河南 2026 provincial tables, leaves 款 and 项 ambiguous), all of them
+    indented under the numbered rows (东莞 prints 款 and 项 flush with 一、)."""
+    loose = [r for r in rows if not _closes_block(r) and _enum_level(r.item) is None and not OF_WHICH.match(r.item)]
+    numbered = len(rows) - len(loose)
+    if not loose:
+        return None  # every item numbered
+    if not numbered and len({r.indent for r in loose}) <= 1:
+        return "neither codes, numbering nor indentation show the levels"
+    indents = sorted(r.indent for r in loose if r.indent is not None)
+    if len(indents) < len(loose):
+        return "unnumbered rows without indentation"
+    clusters: list[list[float]] = [[indents[0]]]
+    for v in indents[1:]:
+        if v - clusters[-1][-1] <= INDENT_STEP:
+            clusters[-1].append(v)
+        else:
+            clusters.append([v])
+    if any(c[-1] - c[0] > 1.5 for c in clusters) or \
+            any(b[0] - a[-1] < 6.0 for a, b in zip(clusters, clusters[1:])):
+        return "unnumbered rows whose indentation does not separate their levels"
+    heads = [r.indent for r in rows if r not in loose and not _closes_block(r) and r.indent is not None]
+    if heads and indents[0] < max(heads) + 6.0:
+        return "unnumbered rows not indented under the numbered ones (款 and 项 alike)"
+    return None
 
 
 def _children(rows: Sequence[Row], levels: Sequence[int], i: int) -> list[Row]:
@@ -471,15 +503,24 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
     for section, side in sides.items():
         labels = _columns(side)
         levels = _side_levels(side)
-        _parent_items(ctx, table, side, levels, f"{section} ")
+        side_name = f"{section} " if section else ""
+        _parent_items(ctx, table, side, levels, side_name)
         # each total = Σ top-level rows since the previous total (+ the previous total)
         previous: Row | None = None
         block: list[Row] = []
+        seen_items = False
         for row, lvl in zip(side, levels):
             if not _closes_block(row):
+                seen_items = True
                 if lvl == 1:
                     block.append(row)
                 continue
+            if previous is not None and not block and not seen_items:
+                # two totals in a row: totals printed above their items (收入总计, then each
+                # group's 小计 over its items): which rows a total sums is not identified
+                ctx.not_run(f"{table.table_type}.total_eq_sum_of_items", table, table.table_type,
+                            f"{side_name}{row.item}: totals printed above their items")
+                break
             members = ([previous] if previous else []) + block
             for label in labels:
                 expected = row.amount(label)
@@ -487,7 +528,7 @@ def _side_totals(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
                     continue
                 parts = [m.amount(label) or Decimal(0) for m in members]
                 ctx.compare(f"{table.table_type}.total_eq_sum_of_items", table, table.table_type,
-                            f"{section} {row.item} / {label}", expected, parts, _pages([row, *members], label))
+                            f"{side_name}{row.item} / {label}", expected, parts, _pages([row, *members], label))
             previous, block = row, []
     # income totals = expenditure totals (本年收入合计 = 本年支出合计, 收入总计 = 支出总计)
     income = {r.item: r for r in sides.get("income", []) if r.is_total}
@@ -815,8 +856,14 @@ def run_checks(
                 guarded(table.table_id, _unit_projects, ctx, table, rows, targets)
             elif shape == Shape.CODE_HIERARCHY and not any(r.code for r in rows):
                 # no codes printed (a government's 一、二、… tables): the numbering and
-                # indentation give the hierarchy, as on a side of a two-sided table
-                guarded(table.table_id, _side_totals, ctx, table, rows)
+                # indentation give the hierarchy, as on a side of a two-sided table —
+                # when they give it unambiguously
+                why = hierarchy_unidentified(rows)
+                if why:
+                    ctx.not_run(f"{table.table_type}.parent_item_eq_sum_of_children", table, table.table_type,
+                                f"no codes: {why}")
+                else:
+                    guarded(table.table_id, _side_totals, ctx, table, rows)
             else:
                 guarded(table.table_id, shape_fns[shape], ctx, table, rows)
         for rule in rules.rowwise:

@@ -20,6 +20,7 @@ from .values import is_amount_text, parse_amount, parse_target, parse_weight
 TOTAL_ITEM = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
 NOT_MONEY_LABEL = re.compile(r"%|％|率|比例|比重|增减|幅度|人数|编码|代码|序号|栏次")
 FUNCTION_LEVELS = {3: 1, 5: 2, 7: 3}
+INDENT_STEP = 4.0  # pt: labels indented less than this apart stand at one depth (a level is ~1 em; jitter ~3 pt)
 ECONOMIC_LEVELS = {3: 1, 5: 2, 7: 3}
 
 
@@ -146,7 +147,7 @@ class SectionPlan:
     section: Section | None
     money: tuple[int, ...]  # money columns, left to right
     labels: dict[int, tuple[int, ...]]  # money column → the label columns naming its rows
-    code_parts: tuple[int, int, int] | None  # 类, 款, 项 columns of a split function code
+    code_parts: tuple[int, int, int | None] | None  # 类, 款(, 项) columns of a split code
     code_col: int | None  # a whole code in one column
     scheme: CodeScheme | None
     code_in_label: bool = False  # no code column: labels start with their code ([205]教育支出, 30101 基本工资)
@@ -164,8 +165,12 @@ def section_plans(lt: LogicalTable) -> list[SectionPlan]:
             label_cols = [c for c, r in enumerate(lt.roles) if r.role == Role.UNKNOWN and c not in money]
         split = tuple(_first_col(lt, (k,), section) for k in (Role.CODE_LEI, Role.CODE_KUAN, Role.CODE_XIANG))
         single = _first_col(lt, (Role.CODE,), section)
-        parts = split if all(c is not None for c in split) else None
-        scheme = CodeScheme.FUNCTION if parts else (lt.roles[single].scheme or CodeScheme.FUNCTION) if single is not None else None
+        # 类/款/项 in three columns; 类/款 alone is an economic code (301 | 01) in an economic table
+        parts = split if split[0] is not None and split[1] is not None and (split[2] is not None or single is None) else None
+        if parts:
+            scheme = CodeScheme.ECONOMIC if split[2] is None and lt.family == "economic_spending" else CodeScheme.FUNCTION
+        else:
+            scheme = (lt.roles[single].scheme or CodeScheme.FUNCTION) if single is not None else None
         labels = {col: tuple(_label_run(label_cols, col)) for col in cols}
         in_label = False
         if scheme is None and _labels_carry_codes(lt, sorted({c for run in labels.values() for c in run})):
@@ -205,7 +210,7 @@ def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: Sect
         return {}
     state = _CodeState()
     out: dict[int, str] = {}
-    code_cols = plan.code_parts if plan.code_parts is not None else (plan.code_col,)
+    code_cols = tuple(c for c in plan.code_parts if c is not None) if plan.code_parts is not None else (plan.code_col,)
     label_cols = sorted({c for run in plan.labels.values() for c in run}, reverse=True)
     for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
         starts = _row_starts(grid, r)
@@ -217,7 +222,7 @@ def row_codes(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: Sect
         if any(c in starts and starts[c].text is None for c in code_cols):
             continue  # undecodable glyphs in the code: the row's code is unknown, never guessed
         if plan.code_parts is not None:
-            parts = tuple((starts[c].text if c in starts else "") for c in plan.code_parts)
+            parts = tuple((starts[c].text if c is not None and c in starts else "") for c in plan.code_parts)
             code = complete_code(parts, None, plan.scheme, state)  # type: ignore[arg-type]
         else:
             code = complete_code(None, starts[plan.code_col].text if plan.code_col in starts else None, plan.scheme, state)
@@ -254,15 +259,15 @@ def budget_units(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: S
     if len(labelled) < 4:
         return out
     flush = min(ind for _, _, ind in labelled)
-    heads = [(r, t) for r, t, ind in labelled if ind < flush + 2.0 and not is_total_item(t)]
-    deeper = [r for r, _, ind in labelled if ind >= flush + 2.0]
+    heads = [(r, t) for r, t, ind in labelled if ind < flush + INDENT_STEP and not is_total_item(t)]
+    deeper = [r for r, _, ind in labelled if ind >= flush + INDENT_STEP]
     header_says_unit = any(UNIT_HEADER.search(lt.column_labels[c]) for c in label_cols)
     if len(heads) < 2 or not deeper or not (header_says_unit or all(ORG_NAME.search(re.sub(r"[（(][^）)]*[）)]$", "", t))
                                                                     for _, t in heads)):
         return out
     current = None
     for r, text, ind in labelled:
-        if ind < flush + 2.0:
+        if ind < flush + INDENT_STEP:
             current = None if is_total_item(text) else text
         if current is not None:
             out[r] = current

@@ -45,18 +45,19 @@ def department(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str | 
     names = Counter(t.department for t in tables if t.department)
     if names:
         return names.most_common(1)[0][0]
-    # a form's own field: 部门名称 | 北京市民政局 (an overall performance form)
-    names = Counter(form_department(t) for t in tables if form_department(t))
+    # a government's own tables name it in their titles (2026年东莞市一般公共预算收入表)
+    names = Counter(m.group(1) for t in tables for m in [TITLE_GOVERNMENT.search(squash(t.title))] if m)
+    if names:
+        return names.most_common(1)[0][0]
+    # the 部门名称 field of a department's overall performance form (北京 预算13表)
+    names = Counter(form_department(t) for t in tables
+                    if t.table_type == "overall_performance_targets" and form_department(t))
     if names:
         return names.most_common(1)[0][0]
     # titles that start with the department's name (西南大学收支预算总表, 西南大学收入预算表 …)
     prefix = title_prefix(tables)
     if prefix:
         return prefix
-    # a government's own tables name it in their titles (2026年东莞市一般公共预算收入表)
-    names = Counter(m.group(1) for t in tables for m in [TITLE_GOVERNMENT.search(squash(t.title))] if m)
-    if names:
-        return names.most_common(1)[0][0]
     for page in doc.pages[:1]:
         text = "".join(squash(l.text) for l in page.lines[:6])
         m = COVER_DEPARTMENT.search(text)
@@ -65,7 +66,7 @@ def department(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str | 
     return None
 
 
-FORM_DEPARTMENT_LABEL = re.compile(r"^(部门|单位|主管部门|预算单位)(名称)?$")
+FORM_DEPARTMENT_LABEL = re.compile(r"^(部门|单位|预算单位)名称$")
 
 
 def form_department(lt: LogicalTable) -> str | None:

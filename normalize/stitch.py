@@ -620,6 +620,8 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
             return False
     elif not all(not t for col, t in texts.items() if _role_of(roles, col) in KEY_ROLES):
         return False
+    elif any(is_amount_text(t) for col, t in texts.items() if _role_of(roles, col) == Role.UNKNOWN):
+        return False  # figures in columns the registry does not name (2025年预算数): a row of its own
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
     if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in (Role.LABEL, Role.NAME)):
         return False
