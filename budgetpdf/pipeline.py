@@ -92,11 +92,16 @@ def page_ranges(pages: list[int]) -> str:
 
 
 def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> tuple[str, str | None]:
-    """ok / partial / failed with the reason, from page flags, per-table problems and what was found."""
+    """ok / partial / failed with the reason, from page flags, per-table problems and what was found.
+
+    Pages read by OCR are not unusable; their tables are accepted by the identity
+    checks (``ocr_table_problems``). Pages that need OCR but were not read keep their
+    flag, with how to enable OCR when no reader is installed.
+    """
     problems = []
-    no_text = [p.page for p in doc.pages if not p.has_text_layer and not p.is_blank and not p.garbled and p.error is None]
-    garbled = doc.garbled_pages
-    some_bad = [p.page for p in doc.pages if p.n_undecodable and not p.garbled]
+    no_text = [p.page for p in doc.pages if p.unread and not p.has_text_layer and not p.is_blank and not p.garbled]
+    garbled = [p.page for p in doc.pages if p.unread and p.garbled]
+    some_bad = [p.page for p in doc.pages if p.n_undecodable and not p.garbled and p.text_source != "ocr"]
     failed_pages = [p.page for p in doc.pages if p.error is not None]
     if no_text:
         problems.append(f"no text layer on pages {page_ranges(no_text)}")
@@ -104,6 +109,8 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
         problems.append(f"undecodable glyphs on pages {page_ranges(garbled + some_bad)} (the text layer has glyphs "
                         f"without a Unicode mapping: " + ("unusable, OCR would be needed" if garbled else
                                                            "the cells holding them are left empty") + ")")
+    if (no_text or garbled) and doc.ocr_unavailable:
+        problems.append(f"pages not read: {doc.ocr_unavailable}")
     if failed_pages:
         problems.append(f"pages {page_ranges(failed_pages)} could not be read")
     sideways = [p.page for p in doc.pages if p.sideways_tables]
@@ -111,6 +118,7 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
         problems.append(f"tables printed with sideways text not read on pages {page_ranges(sideways)}")
     if norm is not None:
         problems.extend(norm.warnings)
+        problems.extend(ocr_table_problems(norm))
     unusable = set(no_text) | set(garbled) | set(failed_pages)
     blank = {p.page for p in doc.pages if p.is_blank}
     if doc.page_count == 0:
@@ -122,6 +130,26 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
     if problems:
         return "partial", "; ".join(problems)
     return "ok", None
+
+
+def ocr_table_problems(norm: NormalizedDocument) -> list[str]:
+    """Tables read by OCR (``text_source == "ocr"``) that the identity checks do not
+    accept: some check failed (``OCR tables with failed checks: table 3 (page 5)``),
+    or, holding figures, no check could be run on them. OCR misreads digits (8/3,
+    ``,``/``.``); the checks flag such tables, nothing is corrected."""
+    def where(t) -> str:
+        pages = f"page {t.page_start}" if t.page_start == t.page_end else f"pages {t.page_start}-{t.page_end}"
+        return f"table {t.table_id} ({pages})"
+
+    ocr_tables = [t for t in norm.tables if t.text_source == "ocr"]
+    failed = [where(t) for t in ocr_tables if t.n_checks_failed]
+    unchecked = [where(t) for t in ocr_tables if not t.n_checks_run and not t.is_empty]
+    out = []
+    if failed:
+        out.append(f"OCR tables with failed checks: {', '.join(failed)}")
+    if unchecked:
+        out.append(f"OCR tables no identity check could verify: {', '.join(unchecked)}")
+    return out
 
 
 def process_failed(source: str, error: str, doc_id: str | None = None, page_count: int | None = None,
@@ -204,5 +232,6 @@ def process_encoded(path: Path | str, source_path: str | None = None, config: Ru
     return encode_or_fail(out)
 
 
-__all__ = ["RunConfig", "document_status", "encode_or_fail", "fingerprint", "fingerprint_changes", "page_ranges",
+__all__ = ["RunConfig", "document_status", "encode_or_fail", "fingerprint", "fingerprint_changes", "ocr_table_problems",
+           "page_ranges",
            "process_encoded", "process_failed", "process_file"]
