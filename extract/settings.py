@@ -47,7 +47,7 @@ class ExtractSettings:
     # --- captions
     caption_max_gap: float = 80.0  # lines further than this above a table are not its caption
     # --- OCR of pages without a usable text layer (raster.py, ocr.py)
-    ocr: str = "auto"  # "auto" (rapidocr when installed), "rapidocr", "tesseract", or "off"
+    ocr: str = "auto"  # "auto" or "rapidocr" (PP-OCR via rapidocr-onnxruntime, the `ocr` extra), or "off"
     ocr_dpi: int = 200  # render resolution, dots per inch
     ocr_max_skew: float = 3.0  # degrees either way searched for the page's skew
     ocr_min_hruling: float = 25.0  # a horizontal ruling is ink at least this long (pt); CJK strokes are shorter
@@ -61,8 +61,8 @@ class ExtractSettings:
                 raise ValueError(f"{name} must be >= 0")
         if not 0 < self.min_coverage <= 1:
             raise ValueError("min_coverage must be in (0, 1]")
-        if self.ocr not in ("auto", "rapidocr", "tesseract", "off"):
-            raise ValueError(f"ocr must be auto, rapidocr, tesseract or off, not {self.ocr!r}")
+        if self.ocr not in ("auto", "rapidocr", "off"):
+            raise ValueError(f"ocr must be auto, rapidocr or off, not {self.ocr!r}")
         if not 72 <= self.ocr_dpi <= 600:
             raise ValueError("ocr_dpi must be in 72..600")
         if self.ocr_threads < 1:
