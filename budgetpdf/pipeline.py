@@ -21,6 +21,7 @@ from budgetpdf.contract import DocumentOutput, DocumentRecord, EncodedDocument, 
 from budgetpdf.extract.document import PdfOpenError, extract_document
 from budgetpdf.extract.engines import DEFAULT_ENGINE
 from budgetpdf.extract.models import ExtractedDocument
+from budgetpdf.extract.ocr import ocr_fingerprint
 from budgetpdf.extract.settings import DEFAULT_SETTINGS, ExtractSettings
 from budgetpdf.normalize import NormalizedDocument, normalize_document
 from budgetpdf.normalize.rules import RuleSet, default_rule_set
@@ -49,15 +50,17 @@ def _short(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-FINGERPRINT_PARTS = ("budgetpdf", "engine", "settings", "rules")
+FINGERPRINT_PARTS = ("budgetpdf", "engine", "settings", "rules", "ocr")
 
 
 def fingerprint(engine: str, settings: ExtractSettings, rules: RuleSet) -> str:
-    """``budgetpdf 0.2.0; engine pdfplumber; settings 1a2b…; rules 3c4d…``: the package
-    version, the extract engine, a digest of the extract settings and a digest of the
-    contents of both rule files."""
+    """``budgetpdf 0.2.0; engine pdfplumber; settings 1a2b…; rules 3c4d…; ocr rapidocr-onnxruntime 1.4.4``:
+    the package version, the extract engine, a digest of the extract settings, a digest
+    of the contents of both rule files, and the OCR reader that would read pages without
+    a usable text layer (``none`` when it is not installed, ``off``), so that installing
+    OCR redoes the documents whose pages were left unread."""
     return (f"budgetpdf {__version__}; engine {engine}; settings {_short(repr(settings))}; "
-            f"rules {rules.digest[:12]}")
+            f"rules {rules.digest[:12]}; ocr {ocr_fingerprint(settings.ocr)}")
 
 
 def fingerprint_changes(old: str | None, new: str) -> list[str]:

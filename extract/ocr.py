@@ -481,6 +481,16 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+def ocr_fingerprint(setting: str) -> str:
+    """What reads flagged pages under ``ExtractSettings.ocr == setting``, for the run
+    fingerprint: ``rapidocr-onnxruntime 1.4.4``, ``none`` (not installed) or ``off``.
+    Cheap: reads the installed distribution's version, loads no model."""
+    if setting == "off":
+        return "off"
+    v = _dist_version("rapidocr-onnxruntime")
+    return f"rapidocr-onnxruntime {v}" if v else "none"
+
+
 @functools.lru_cache(maxsize=4)
 def get_reader(name: str, threads: int = 1):
     """The OCR reader ``name`` (``rapidocr``), cached per process.
@@ -493,5 +503,5 @@ def get_reader(name: str, threads: int = 1):
 
 
 __all__ = ["INSTALL_HINT", "OcrChar", "OcrUnavailable", "RapidOcrReader", "READERS", "TextRun", "canonical_text",
-           "classify_sign", "missed_ink", "pad_box",
+           "classify_sign", "missed_ink", "ocr_fingerprint", "pad_box",
            "cut_boxes", "get_reader", "place_chars", "split_box"]

@@ -30,7 +30,8 @@ from budgetpdf.extract import extract_document
 from budgetpdf.extract import ocr as ocrmod
 from budgetpdf.extract import raster
 from budgetpdf.extract.settings import DEFAULT_SETTINGS
-from budgetpdf.pipeline import _status, process_file
+from budgetpdf.normalize import normalize_document
+from budgetpdf.pipeline import document_status, ocr_table_problems
 from fixtures.generator.scan import SCANS, subset_truth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +51,12 @@ def dec(v):
 
 @lru_cache(maxsize=None)
 def scanned(name: str):
-    """(truth for the scan, process_file output) of a committed scan."""
+    """(truth for the scan, extracted document, normalized document) of a committed scan:
+    the pipeline's own stages, each page OCR'd once for the whole module."""
     m = json.loads((SCAN_DIR / f"{name}.json").read_text("utf-8"))
     truth = subset_truth(json.loads((DOCS / f"{m['source']}.truth.json").read_text("utf-8")), m["first"], m["last"])
-    return m, truth, process_file(SCAN_DIR / f"{name}.pdf")
+    doc = extract_document(SCAN_DIR / f"{name}.pdf")
+    return truth, doc, normalize_document(doc)
 
 
 # ------------------------------------------------------------------ the reader ships its models
@@ -192,14 +195,14 @@ def test_committed_scans_are_image_only_and_reproducible(tmp_path):
 
 @pytest.mark.parametrize("name", [s.name for s in SCANS])
 def test_scanned_tables_found_with_type_and_page_span(name):
-    _, truth, out = scanned(name)
+    truth, _, out = scanned(name)
     want = [(t["table_type"], t["page_start"], t["page_end"]) for t in truth["tables"]]
     assert [(t.table_type, t.page_start, t.page_end) for t in out.tables] == want
 
 
 @pytest.mark.parametrize("name", [s.name for s in SCANS])
 def test_scanned_line_items_equal_truth(name):
-    _, truth, out = scanned(name)
+    truth, _, out = scanned(name)
     fields = ("table_id", "row_index", "section", "code", "code_scheme", "code_level", "item", "is_total",
               "column_label", "measure", "unit", "page")
     key = lambda li: tuple(li[f] for f in fields) + (dec(li["amount"]), dec(li["amount_yuan"]))  # noqa: E731
@@ -211,7 +214,7 @@ def test_scanned_line_items_equal_truth(name):
 def test_scanned_performance_targets_against_truth():
     """150 dpi, small print (the report renderer's 7.5 pt): the indicators are found
     with their comparators and figures; free text may differ by a misread character."""
-    _, truth, out = scanned("baisha-p31-35-150dpi")
+    truth, _, out = scanned("baisha-p31-35-150dpi")
     exact = ("table_id", "unit_code", "comparator", "target_value", "target_low", "target_high", "weight",
              "page_start", "page_end")
 
@@ -226,39 +229,33 @@ def test_scanned_performance_targets_against_truth():
 
 
 def test_scanned_tables_say_ocr_and_carry_confidence():
-    _, _, out = scanned("changsha-p6-9-200dpi")
-    doc = extract_document(SCAN_DIR / "changsha-p6-9-200dpi.pdf", pages=[1])
-    assert doc.ocr_pages == [1] and doc.pages[0].text_source == "ocr" and "rapidocr" in doc.pages[0].ocr
-    t = doc.tables[0]
-    assert t.text_source == "ocr"
-    confs = [c.confidence for c in t.cells if c.text]
-    assert confs and all(0.0 < c <= 1.0 for c in confs)
-    assert all(c.confidence is None for c in t.cells if not c.text)
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    assert doc.ocr_pages == [1, 2, 3, 4] and all("rapidocr" in p.ocr for p in doc.pages)
+    assert all(t.text_source == "ocr" for t in doc.tables)
+    assert all(t.text_source == "ocr" for t in norm.tables)  # tables.text_source
+    confs = [c.confidence for c in norm.cells if c.text]
+    assert confs and all(0.0 < c <= 1.0 for c in confs)  # cells.confidence
+    assert all(c.confidence is None for c in norm.cells if not c.text)
 
 
 def test_scanned_identities_pass_and_document_is_ok():
     for spec in SCANS:
-        _, _, out = scanned(spec.name)
-        assert not [c for c in out.checks if c.status == "failed"]
-    _, _, out = scanned("changsha-p6-9-200dpi")
-    assert out.document.status == "ok", out.document.error
-    assert sum(c.status == "passed" for c in out.checks) >= 40
+        _, _, norm = scanned(spec.name)
+        assert not [c for c in norm.checks if c.status == "failed"]
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    assert document_status(doc, norm) == ("ok", None)
+    assert sum(c.status == "passed" for c in norm.checks) >= 40
 
 
 def test_ocr_table_whose_check_fails_is_kept_and_named_in_the_error():
     """A failed identity on an OCR table makes the document partial and names the table
     and its page; its records stay."""
-    m, _, out = scanned("changsha-p6-9-200dpi")
-    doc = extract_document(SCAN_DIR / "changsha-p6-9-200dpi.pdf", settings=replace(DEFAULT_SETTINGS, ocr="off"))
-    doc = replace(doc, pages=tuple(replace(p, text_source="ocr") for p in doc.pages))
-    from budgetpdf.normalize import NormalizedDocument
-
-    bad = [replace(t, n_checks_failed=1) if t.table_id == 2 else t for t in out.tables]
-    norm = NormalizedDocument(out.document.doc_id, None, None, "budget", (), tuple(bad), out.cells, out.line_items,
-                              out.performance_targets, out.checks, "")
-    status, error = _status(doc, norm)
-    assert status == "partial"
-    assert "OCR tables with failed checks: table 2 (page 3)" in error
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    bad = replace(norm, tables=tuple(replace(t, n_checks_failed=1) if t.table_id == 2 else t for t in norm.tables))
+    assert ocr_table_problems(bad) == ["OCR tables with failed checks: table 2 (page 3)"]
+    status, error = document_status(doc, bad)
+    assert status == "partial" and "OCR tables with failed checks: table 2 (page 3)" in error
+    assert bad.line_items == norm.line_items
 
 
 # ------------------------------------------------------------------ without OCR
@@ -272,7 +269,7 @@ def test_without_the_ocr_extra_pages_stay_flagged_with_how_to_enable(monkeypatch
     finally:
         ocrmod.get_reader.cache_clear()
     assert doc.ocr_pages == [] and not doc.tables
-    status, error = _status(doc, None)
+    status, error = document_status(doc, None)
     assert status == "failed"
     assert "no text layer on pages 1-4" in error and "pip install 'budgetpdf[ocr]'" in error
 
