@@ -298,3 +298,5 @@ def test_huaian_garbled_page_is_read_by_ocr():
     text = "".join(line.text for line in page.lines)
     assert "淮安市2025年预算执行情况" in text
     assert "335.3亿元" in text and "718.3亿元" in text
+    norm = normalize_document(doc)  # the title names the 2026 预算草案 (and the 2025 执行情况)
+    assert (norm.fiscal_year, norm.doc_kind) == (2026, "budget")
