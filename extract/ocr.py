@@ -13,9 +13,12 @@ A reader turns a greyscale page image (rulings already erased, deskewed, see
   confidence from the recogniser's CTC time steps.
 
 Debian's tesseract 5 with ``chi_sim`` was measured against it on the same scanned pages
-(``bench/ocr.py --reader tesseract``, whose reader lives in the bench): it lost the
-enumerators (一、二、) and misread separators (``7.095.92``), line_items F1 0.15 against
-1.0 on the Changsha scan at 200 dpi, and was slower, so it is not offered here.
+(``bench/ocr.py --reader tesseract``, whose reader lives in the bench): it loses the
+enumerators (一、二、), misreads separators (``7.095.92``) and scrambles the order of
+characters in a line; line_items F1 0.15 against 1.0 on the Changsha scan at 200 dpi
+(pages 6-9), 0.0 against 1.0 on the Baisha one at 150 dpi. It is about 3.5 times
+cheaper (2.3 against 8.1 CPU seconds a page), which does not make up for that, so it is
+not offered here.
 
 ``get_reader(name)`` gives a reader or raises ``OcrUnavailable`` with the message that
 says how to install it. Readers are cached per process (loading the models takes
