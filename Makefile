@@ -11,10 +11,10 @@ JOBS ?=
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,fixtures]'
+	$(BIN)/pip install -q -e '.[test,fixtures,ocr]'
 	touch $(STAMP)
 
-## setup: create .venv/ and install budgetpdf with its test extra
+## setup: create .venv/ and install budgetpdf with its test, fixtures and ocr extras
 setup: $(STAMP)
 
 ## extract: run the pipeline over the fixture documents (not the negative ones) into outputs/

@@ -345,7 +345,7 @@ def run_batch(
     """Process every PDF under ``inputs`` into the dataset at ``out_dir``.
 
     Skips files whose bytes are in the dataset as ok/partial with the same run fingerprint
-    (``RunConfig.fingerprint``: package version, engine, settings, rule files) unless
+    (``RunConfig.fingerprint``: package version, engine, settings, rule files, OCR reader) unless
     ``force``; a document whose fingerprint differs is redone and ``summary.redone`` says
     why. Retries failed ones; byte-identical files are processed once and get one
     documents row each. Raises ``DatasetLocked`` if another run writes there. Workers

@@ -21,6 +21,7 @@ from budgetpdf.contract import DocumentOutput, DocumentRecord, EncodedDocument, 
 from budgetpdf.extract.document import PdfOpenError, extract_document
 from budgetpdf.extract.engines import DEFAULT_ENGINE
 from budgetpdf.extract.models import ExtractedDocument
+from budgetpdf.extract.ocr import ocr_fingerprint
 from budgetpdf.extract.settings import DEFAULT_SETTINGS, ExtractSettings
 from budgetpdf.normalize import NormalizedDocument, normalize_document
 from budgetpdf.normalize.rules import RuleSet, default_rule_set
@@ -49,15 +50,17 @@ def _short(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-FINGERPRINT_PARTS = ("budgetpdf", "engine", "settings", "rules")
+FINGERPRINT_PARTS = ("budgetpdf", "engine", "settings", "rules", "ocr")
 
 
 def fingerprint(engine: str, settings: ExtractSettings, rules: RuleSet) -> str:
-    """``budgetpdf 0.2.0; engine pdfplumber; settings 1a2b…; rules 3c4d…``: the package
-    version, the extract engine, a digest of the extract settings and a digest of the
-    contents of both rule files."""
+    """``budgetpdf 0.2.0; engine pdfplumber; settings 1a2b…; rules 3c4d…; ocr rapidocr-onnxruntime 1.4.4``:
+    the package version, the extract engine, a digest of the extract settings, a digest
+    of the contents of both rule files, and the OCR reader that would read pages without
+    a usable text layer (``none`` when it is not installed, ``off``), so that installing
+    OCR redoes the documents whose pages were left unread."""
     return (f"budgetpdf {__version__}; engine {engine}; settings {_short(repr(settings))}; "
-            f"rules {rules.digest[:12]}")
+            f"rules {rules.digest[:12]}; ocr {ocr_fingerprint(settings.ocr)}")
 
 
 def fingerprint_changes(old: str | None, new: str) -> list[str]:
@@ -92,11 +95,16 @@ def page_ranges(pages: list[int]) -> str:
 
 
 def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> tuple[str, str | None]:
-    """ok / partial / failed with the reason, from page flags, per-table problems and what was found."""
+    """ok / partial / failed with the reason, from page flags, per-table problems and what was found.
+
+    Pages read by OCR are not unusable; their tables are accepted by the identity
+    checks (``ocr_table_problems``). Pages that need OCR but were not read keep their
+    flag, with how to enable OCR when no reader is installed.
+    """
     problems = []
-    no_text = [p.page for p in doc.pages if not p.has_text_layer and not p.is_blank and not p.garbled and p.error is None]
-    garbled = doc.garbled_pages
-    some_bad = [p.page for p in doc.pages if p.n_undecodable and not p.garbled]
+    no_text = [p.page for p in doc.pages if p.unread and not p.has_text_layer and not p.is_blank and not p.garbled]
+    garbled = [p.page for p in doc.pages if p.unread and p.garbled]
+    some_bad = [p.page for p in doc.pages if p.n_undecodable and not p.garbled and p.text_source != "ocr"]
     failed_pages = [p.page for p in doc.pages if p.error is not None]
     if no_text:
         problems.append(f"no text layer on pages {page_ranges(no_text)}")
@@ -104,6 +112,8 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
         problems.append(f"undecodable glyphs on pages {page_ranges(garbled + some_bad)} (the text layer has glyphs "
                         f"without a Unicode mapping: " + ("unusable, OCR would be needed" if garbled else
                                                            "the cells holding them are left empty") + ")")
+    if (no_text or garbled) and doc.ocr_unavailable:
+        problems.append(f"pages not read: {doc.ocr_unavailable}")
     if failed_pages:
         problems.append(f"pages {page_ranges(failed_pages)} could not be read")
     sideways = [p.page for p in doc.pages if p.sideways_tables]
@@ -111,6 +121,7 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
         problems.append(f"tables printed with sideways text not read on pages {page_ranges(sideways)}")
     if norm is not None:
         problems.extend(norm.warnings)
+        problems.extend(ocr_table_problems(norm))
     unusable = set(no_text) | set(garbled) | set(failed_pages)
     blank = {p.page for p in doc.pages if p.is_blank}
     if doc.page_count == 0:
@@ -122,6 +133,26 @@ def document_status(doc: ExtractedDocument, norm: NormalizedDocument | None) -> 
     if problems:
         return "partial", "; ".join(problems)
     return "ok", None
+
+
+def ocr_table_problems(norm: NormalizedDocument) -> list[str]:
+    """Tables read by OCR (``text_source == "ocr"``) that the identity checks do not
+    accept: some check failed (``OCR tables with failed checks: table 3 (page 5)``),
+    or, holding figures, no check could be run on them. OCR misreads digits (8/3,
+    ``,``/``.``); the checks flag such tables, nothing is corrected."""
+    def where(t) -> str:
+        pages = f"page {t.page_start}" if t.page_start == t.page_end else f"pages {t.page_start}-{t.page_end}"
+        return f"table {t.table_id} ({pages})"
+
+    ocr_tables = [t for t in norm.tables if t.text_source == "ocr"]
+    failed = [where(t) for t in ocr_tables if t.n_checks_failed]
+    unchecked = [where(t) for t in ocr_tables if not t.n_checks_run and not t.is_empty]
+    out = []
+    if failed:
+        out.append(f"OCR tables with failed checks: {', '.join(failed)}")
+    if unchecked:
+        out.append(f"OCR tables no identity check could verify: {', '.join(unchecked)}")
+    return out
 
 
 def process_failed(source: str, error: str, doc_id: str | None = None, page_count: int | None = None,
@@ -204,5 +235,6 @@ def process_encoded(path: Path | str, source_path: str | None = None, config: Ru
     return encode_or_fail(out)
 
 
-__all__ = ["RunConfig", "document_status", "encode_or_fail", "fingerprint", "fingerprint_changes", "page_ranges",
+__all__ = ["RunConfig", "document_status", "encode_or_fail", "fingerprint", "fingerprint_changes", "ocr_table_problems",
+           "page_ranges",
            "process_encoded", "process_failed", "process_file"]

@@ -106,6 +106,11 @@ def extract_document(
     corrupt) and ``ValueError`` (unknown engine, pages out of range). A page that
     fails is reported in its ``PageInfo.error`` and in ``warnings``; the other pages
     are still extracted.
+
+    Pages that ``needs_ocr`` (a scan, or undecodable glyphs) and only those are read
+    from their image (``raster.OcrPages``, reader chosen by ``settings.ocr``); their
+    tables have ``text_source="ocr"``. Without a reader they stay flagged and
+    ``ExtractedDocument.ocr_unavailable`` says how to install one.
     """
     eng = get_engine(engine)
     settings = settings or DEFAULT_SETTINGS
@@ -115,16 +120,27 @@ def extract_document(
     data = preflight(path)
     doc_id = hashlib.sha256(data).hexdigest()
     results: list[PageResult] = []
+    ocr = None  # raster.OcrPages, made at the first page that needs OCR
     opened = eng.open(data, settings)
     try:
         page_count = opened.page_count
         for pno in parse_pages(pages, page_count):
             try:
-                results.append(opened.extract_page(pno))
+                res = opened.extract_page(pno)
             except Exception as e:  # one bad page must not abort the document
                 results.append(PageResult(error_page(opened, pno, e), (), (f"page {pno}: extraction failed: {e!r}",)))
+                continue
+            if res.info.needs_ocr:
+                if ocr is None:
+                    from .raster import OcrPages
+
+                    ocr = OcrPages(data, settings)
+                res = ocr.read(res)
+            results.append(res)
     finally:
         opened.close()
+        if ocr is not None:
+            ocr.close()
     return ExtractedDocument(
         source_path=str(path),
         doc_id=doc_id,
@@ -133,6 +149,7 @@ def extract_document(
         tables=tuple(t for r in results for t in r.tables),
         engine=engine,
         warnings=tuple(w for r in results for w in r.warnings),
+        ocr_unavailable=ocr.unavailable if ocr is not None else None,
     )
 
 

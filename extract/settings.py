@@ -46,6 +46,14 @@ class ExtractSettings:
     unruled_align_tolerance: float = 4.0
     # --- captions
     caption_max_gap: float = 80.0  # lines further than this above a table are not its caption
+    # --- OCR of pages without a usable text layer (raster.py, ocr.py)
+    ocr: str = "auto"  # "auto" or "rapidocr" (PP-OCR via rapidocr-onnxruntime, the `ocr` extra), or "off"
+    ocr_dpi: int = 200  # render resolution, dots per inch
+    ocr_max_skew: float = 3.0  # degrees either way searched for the page's skew
+    ocr_min_hruling: float = 25.0  # a horizontal ruling is ink at least this long (pt); CJK strokes are shorter
+    ocr_min_vruling: float = 12.0  # a vertical ruling is ink at least this tall (pt)
+    ocr_free_vruling: float = 40.0  # shorter vertical rulings must run between two horizontal ones
+    ocr_threads: int = 1  # onnxruntime / tesseract threads per process (batch workers run in parallel)
 
     def __post_init__(self) -> None:
         for name in ("snap_tolerance", "join_tolerance", "intersection_tolerance", "dedupe_tolerance"):
@@ -53,6 +61,12 @@ class ExtractSettings:
                 raise ValueError(f"{name} must be >= 0")
         if not 0 < self.min_coverage <= 1:
             raise ValueError("min_coverage must be in (0, 1]")
+        if self.ocr not in ("auto", "rapidocr", "off"):
+            raise ValueError(f"ocr must be auto, rapidocr or off, not {self.ocr!r}")
+        if not 72 <= self.ocr_dpi <= 600:
+            raise ValueError("ocr_dpi must be in 72..600")
+        if self.ocr_threads < 1:
+            raise ValueError("ocr_threads must be >= 1")
         if self.unruled_min_rows < 2 or self.unruled_min_cols < 2:
             raise ValueError("unruled tables need at least 2 rows and 2 columns")
 

@@ -24,6 +24,14 @@ def _year(text: str) -> int:
 COVER_DEPARTMENT = re.compile(r"^(.{2,40}?(?:局|委员会|委|厅|办公室|办|院|会|中心|部|所|街道|政府|处|站|馆|社|队))(?:\d{4}年|20)")
 
 
+# the government budget report's title: 关于2025年预算执行情况与2026年预算草案的报告 is about the 2026 budget
+DRAFT_BUDGET = re.compile(r"(20\d{2}|二[○〇零][一二三四五六七八九○〇零]{2})\s*年[^年]{0,20}?预算草案")
+
+
+def _cover(doc: ExtractedDocument) -> str:
+    return "".join(squash(l.text) for p in doc.pages[:1] for l in p.lines[:10])
+
+
 def fiscal_year(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> int | None:
     """The year the titles name most often (the cover's when no table title names one).
 
@@ -35,6 +43,9 @@ def fiscal_year(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> int |
     plans = [t for t in tables if not EXECUTION.search(squash(t.title))]
     years = years_in(plans) or years_in(tables)
     if not years:
+        draft = DRAFT_BUDGET.search(_cover(doc))
+        if draft:
+            return _year(draft.group(1))
         years = Counter(_year(m.group(1)) for p in doc.pages[:2] for l in p.lines for m in YEAR.finditer(l.text))
     return years.most_common(1)[0][0] if years else None
 
@@ -113,11 +124,13 @@ def doc_kind(tables: Sequence[LogicalTable], doc: ExtractedDocument) -> str:
     2024年预算执行和2025年预算草案) is a budget.
     """
     titles = [squash(t.title) for t in tables]
-    cover = "".join(squash(l.text) for p in doc.pages[:1] for l in p.lines[:10])
+    cover = _cover(doc)
     for texts in (titles, [cover]):
         text = "".join(texts)
         if "决算" in text:
             return "final_accounts"
+        if "预算草案" in text:  # 关于2025年预算执行情况与2026年预算草案的报告: the budget report
+            return "budget"
         budget = any("预算" in t and not EXECUTION.search(t) for t in texts)
         if re.search(r"预算执行|执行情况(表|的报告)", text) and not budget:
             return "execution"

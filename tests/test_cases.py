@@ -139,8 +139,16 @@ def test_10_a_continuation_page_titled_xu_continues_the_table(variant):
     assert items[("210", "合计")] == Decimal("17.02") and items[("221", "合计")] == Decimal("28.64")
 
 
+def run_without_ocr(relpath: str):
+    """The text layer alone: what these cases' expected.md describe (before OCR)."""
+    from budgetpdf.extract.settings import ExtractSettings
+    from budgetpdf.pipeline import RunConfig
+
+    return process_file(CASES / relpath, config=RunConfig(settings=ExtractSettings(ocr="off")))
+
+
 def test_12_a_scan_with_a_digital_page_number_has_no_text_layer():
-    out = run("12-scan-with-digital-page-number/input.pdf")
+    out = run_without_ocr("12-scan-with-digital-page-number/input.pdf")
     doc = out.document
     assert doc.status in ("failed", "partial")
     assert "no text layer on pages 1" in doc.error
@@ -148,7 +156,7 @@ def test_12_a_scan_with_a_digital_page_number_has_no_text_layer():
 
 
 def test_18_glyphs_without_unicode_mapping_are_flagged_never_emitted():
-    out = run("18-missing-tounicode-cid-glyphs/input.pdf")
+    out = run_without_ocr("18-missing-tounicode-cid-glyphs/input.pdf")
     doc = out.document
     assert doc.status == "failed"
     assert "undecodable glyphs on pages 1" in doc.error and "no text layer" not in doc.error
@@ -156,3 +164,25 @@ def test_18_glyphs_without_unicode_mapping_are_flagged_never_emitted():
     assert all(c.text is None for c in out.cells if c.text is not None and "(cid:" in c.text) or \
         not any(c.text for c in out.cells)
     assert not any("\x00" in (c.text or "") for c in out.cells)
+
+
+def test_12_the_scanned_page_is_read_by_ocr_against_truth():
+    """With OCR (the `ocr` extra, installed by `make setup`) the scanned page (case 03's
+    upright table at 110 dpi) is read from its image: its line items equal case 03's truth."""
+    out = run("12-scan-with-digital-page-number/input.pdf")
+    assert out.tables and all(t.text_source == "ocr" for t in out.tables)
+    got = Counter((li.code, li.item, li.column_label, li.amount) for li in out.line_items)
+    want = truth_items("03-budget-table-turned-on-portrait-page")
+    assert got == want, f"missing {list(want - got)[:4]}, extra {list(got - want)[:4]}"
+    assert out.document.status == "ok", out.document.error  # its identities pass
+
+
+def test_18_ocr_of_a_page_whose_glyphs_are_not_drawn_is_not_accepted():
+    """Case 18's font subset draws none of its CJK glyphs and only some digits (render it:
+    the labels are blank), so OCR reads fragments. No identity can be checked on them:
+    the document is partial and the error names the table; nothing is passed as ok."""
+    out = run("18-missing-tounicode-cid-glyphs/input.pdf")
+    doc = out.document
+    assert all(t.text_source == "ocr" for t in out.tables)
+    assert doc.status == "partial"
+    assert "OCR tables no identity check could verify: table 0 (page 1)" in doc.error

@@ -90,11 +90,25 @@ def test_turned_header_labels_read_upright(drawn):
     assert {"合计", "基本支出", "项目支出"} <= head
 
 
-def test_a_scan_with_a_digital_stamp_has_no_text_layer(drawn):
-    out = drawn("scanned-with-stamp")
+def test_a_scan_with_a_digital_stamp_has_no_text_layer(tmp_path):
+    from budgetpdf.extract.settings import ExtractSettings
+    from budgetpdf.pipeline import RunConfig
+
+    pdf = render_variant(BY_NAME["scanned-with-stamp"], tmp_path / "scanned.pdf")
+    out = process_file(pdf, config=RunConfig(settings=ExtractSettings(ocr="off")))  # the text layer alone
     assert out.document.status == "failed"
     assert "no text layer on pages 1-2" in out.document.error
+    assert "pip install 'budgetpdf[ocr]'" in out.document.error
     assert not out.line_items
+
+
+def test_a_scan_with_a_digital_stamp_is_read_by_ocr(drawn):
+    """With OCR (the default when the extra is installed) the scanned pages give the
+    table's truth, every table marked as read by OCR."""
+    out = drawn("scanned-with-stamp")
+    assert out.tables and all(t.text_source == "ocr" for t in out.tables)
+    assert _items(out) == Counter(truth(BY_NAME["scanned-with-stamp"]))
+    assert all(c.confidence is not None for c in out.cells if c.text)
 
 
 def test_a_glyph_mapped_to_nul_empties_its_cells_and_flags_the_pages(tmp_path):

@@ -1,0 +1,302 @@
+"""OCR of pages without a usable text layer (extract/raster.py, extract/ocr.py).
+
+Ground truth here never comes from the OCR code: the committed scans
+(``fixtures/scans/``, made by ``fixtures/generator/scan.py`` from fixture PDFs) are
+scored against the source fixture's truth (``subset_truth``), glyph-level checks
+against the text layer of the digital fixture page the scan was made from, and the
+Huai'an figures were read off its page image by a person.
+
+OCR is slow (seconds per page), so each scanned document is processed once per module
+and only a few pages are OCR'd in all; the measurements over whole documents are in
+``bench/ocr.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from budgetpdf.extract import extract_document
+from budgetpdf.extract import ocr as ocrmod
+from budgetpdf.extract import raster
+from budgetpdf.extract.settings import DEFAULT_SETTINGS
+from budgetpdf.normalize import normalize_document
+from budgetpdf.pipeline import document_status, ocr_table_problems
+from fixtures.generator.scan import SCANS, subset_truth
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "fixtures" / "docs"
+SCAN_DIR = ROOT / "fixtures" / "scans"
+HUAIAN = ROOT.parent / "shared" / "corpus" / "real" / "atlas__huaian_2026_budget_report_broken_font.pdf"
+CHANGSHA = DOCS / "changsha-miit-2023-budget.pdf"
+
+
+def squash(s):
+    return None if s is None else re.sub(r"\s+", "", s)
+
+
+def dec(v):
+    return None if v is None else Decimal(str(v)).normalize()
+
+
+@lru_cache(maxsize=None)
+def scanned(name: str):
+    """(truth for the scan, extracted document, normalized document) of a committed scan:
+    the pipeline's own stages, each page OCR'd once for the whole module."""
+    m = json.loads((SCAN_DIR / f"{name}.json").read_text("utf-8"))
+    truth = subset_truth(json.loads((DOCS / f"{m['source']}.truth.json").read_text("utf-8")), m["first"], m["last"])
+    doc = extract_document(SCAN_DIR / f"{name}.pdf")
+    return truth, doc, normalize_document(doc)
+
+
+# ------------------------------------------------------------------ the reader ships its models
+
+
+def test_rapidocr_models_are_inside_the_installed_package():
+    """The PP-OCR detection and recognition models come with the wheel; the reader
+    loads them from there (an ``.onnx`` path inside the package, not a cache or URL)."""
+    import rapidocr_onnxruntime as ro  # installed by `make setup` (the `ocr` extra)
+
+    models = Path(ro.__file__).parent / "models"
+    det, rec = models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
+    assert det.stat().st_size > 1_000_000 and rec.stat().st_size > 1_000_000
+    reader = ocrmod.RapidOcrReader()
+    assert {Path(p).resolve() for p in reader.model_paths} == {det.resolve(), rec.resolve()}
+
+
+def test_ocr_runs_with_the_network_cut(monkeypatch):
+    """Loading the models and reading a page opens no connection: every socket connect fails."""
+
+    def refuse(*a, **k):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    for mod in [m for m in sys.modules if m.startswith("rapidocr_onnxruntime")]:
+        monkeypatch.delitem(sys.modules, mod)  # import it afresh, with the network cut
+    ocrmod.get_reader.cache_clear()
+    try:
+        reader = ocrmod.RapidOcrReader()
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(str(CHANGSHA))
+        gray = raster.render_gray(pdf, 6, 200)
+        pdf.close()
+        text = "".join(r.text for r in reader.read(gray[:320]))  # the page's title block
+    finally:
+        ocrmod.get_reader.cache_clear()
+    assert "部门收支总体情况表" in text
+
+
+# ------------------------------------------------------------------ pieces
+
+
+def test_placed_characters_keep_a_figure_whole_and_a_read_space_open():
+    chars = ocrmod.place_chars("9,266.22", [10 + 7 * i + (3 if i % 3 == 0 else 0) for i in range(8)], [0.9] * 8,
+                               5, 70, 20)
+    assert all(b.x0 == pytest.approx(a.x1) for a, b in zip(chars, chars[1:]))  # tiled: no gap inside the figure
+    two = ocrmod.place_chars("GDP 增长", [10, 20, 30, 40, 55, 75], [0.9] * 6, 0, 90, 20)
+    assert [c.text for c in two] == ["G", "D", "P", "增", "长"]
+    assert two[3].x0 - two[2].x1 >= 0.5 * 20 - 1e-6  # the space the recogniser read stays a gap
+
+
+def test_canonical_text_changes_widths_never_digits():
+    assert ocrmod.canonical_text("（1－60％）／（1-60%）") == "（1-60%）/（1-60%）"
+    assert ocrmod.canonical_text("９，２６６．２２") == "9,266.22"
+    assert ocrmod.canonical_text("一、本级财政拨款收入，合计") == "一、本级财政拨款收入，合计"
+    assert ocrmod.canonical_text("8,366.22") == "8,366.22"  # a misread digit stays as read
+
+
+def test_box_cut_at_a_vertical_ruling_drops_the_sliver_of_the_neighbour():
+    # the detector's padded box for 一、基本支出 reaches back over the ruling at x=820
+    # into the tail of 9,266.22 (its own box is 720..818)
+    boxes = [(720.0, 306.0, 818.0, 338.0), (803.0, 306.0, 963.0, 338.0)]
+    out = ocrmod.cut_boxes(boxes, [(820.0, 200.0, 400.0)], margin=3.0)
+    assert out == [(720.0, 306.0, 818.0, 338.0), (820.0, 306.0, 963.0, 338.0)]
+
+
+@pytest.mark.parametrize("angle", [-0.7, 0.35, 1.2])
+def test_skew_is_measured_on_a_turned_page(angle):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(CHANGSHA))
+    gray = raster.render_gray(pdf, 7, 100)
+    pdf.close()
+    turned = raster.rotate(gray, angle, 255)
+    assert raster.estimate_skew(raster.ink_mask(turned)) == pytest.approx(angle, abs=0.06)
+
+
+def test_rulings_of_a_rendered_page_match_its_vector_rulings():
+    """Horizontal rulings found by morphology lie where the PDF draws them (within 1 pt)."""
+    import pypdfium2 as pdfium
+
+    from budgetpdf.extract.engines.plumber import PlumberDocument
+
+    pdf = pdfium.PdfDocument(str(CHANGSHA))
+    gray = raster.render_gray(pdf, 9, 200)
+    pdf.close()
+    segs, _ = raster.find_rulings(raster.ink_mask(raster.flatten(gray, 200)), 200, DEFAULT_SETTINGS)
+    with PlumberDocument(CHANGSHA.read_bytes(), DEFAULT_SETTINGS) as doc:
+        vector = [s for s in doc.primitives(9).segments if s.orient == "h" and s.length > 100]
+    found = [s for s in segs if s.orient == "h"]
+    assert vector and all(any(abs(f.pos - v.pos) <= 1.0 and f.a <= v.a + 2 and f.b >= v.b - 2 for f in found)
+                          for v in vector)
+
+
+def test_lone_signs_read_by_shape_equal_the_text_layer():
+    """Cells holding one sign (≥ ≤ = in 指标值类型) on a digital fixture page: the shape
+    reading of the rendered cell equals the PDF's own text of that cell."""
+    import pypdfium2 as pdfium
+
+    doc = extract_document(CHANGSHA, pages=[14, 15])
+    pdf = pdfium.PdfDocument(str(CHANGSHA))
+    seen = Counter()
+    for t in doc.tables:
+        gray = raster.render_gray(pdf, t.page, 200)
+        k = 200 / 72
+        for c in t.cells:
+            if c.text in ("≥", "≤", "=", "/"):
+                crop = gray[int(c.bbox.top * k) + 4:int(c.bbox.bottom * k) - 4, int(c.bbox.x0 * k) + 4:int(c.bbox.x1 * k) - 4]
+                ys, xs = np.nonzero(crop < 128)
+                glyph = crop[max(0, ys.min() - 6):ys.max() + 7, max(0, xs.min() - 6):xs.max() + 7]
+                assert ocrmod.classify_sign(glyph, 29.0) == c.text, (t.page, c.row, c.col)
+                seen[c.text] += 1
+            elif c.text and re.fullmatch(r"\d{1,2}", c.text):
+                crop = gray[int(c.bbox.top * k) + 4:int(c.bbox.bottom * k) - 4, int(c.bbox.x0 * k) + 4:int(c.bbox.x1 * k) - 4]
+                assert ocrmod.classify_sign(crop, 29.0) is None  # a digit is no sign
+    pdf.close()
+    assert seen["≥"] and seen["≤"] and seen["="]
+
+
+# ------------------------------------------------------------------ scanned fixtures against truth
+
+
+def test_committed_scans_are_image_only_and_reproducible(tmp_path):
+    from fixtures.generator.scan import write_committed
+
+    for spec in SCANS:
+        pdf = SCAN_DIR / f"{spec.name}.pdf"
+        doc = extract_document(pdf, settings=replace(DEFAULT_SETTINGS, ocr="off"))
+        assert all(p.needs_ocr and not p.has_text_layer for p in doc.pages)
+    again = write_committed(SCANS[0], tmp_path)
+    assert again.read_bytes() == (SCAN_DIR / f"{SCANS[0].name}.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCANS])
+def test_scanned_tables_found_with_type_and_page_span(name):
+    truth, _, out = scanned(name)
+    want = [(t["table_type"], t["page_start"], t["page_end"]) for t in truth["tables"]]
+    assert [(t.table_type, t.page_start, t.page_end) for t in out.tables] == want
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCANS])
+def test_scanned_line_items_equal_truth(name):
+    truth, _, out = scanned(name)
+    fields = ("table_id", "row_index", "section", "code", "code_scheme", "code_level", "item", "is_total",
+              "column_label", "measure", "unit", "page")
+    key = lambda li: tuple(li[f] for f in fields) + (dec(li["amount"]), dec(li["amount_yuan"]))  # noqa: E731
+    want = Counter(key(li) for li in truth["line_items"])
+    got = Counter(key(li.__dict__) for li in out.line_items)
+    assert want and want == got, f"missing {list(want - got)[:3]}, extra {list(got - want)[:3]}"
+
+
+def test_scanned_performance_targets_against_truth():
+    """150 dpi, small print (the report renderer's 7.5 pt): the indicators are found
+    with their comparators and figures; free text may differ by a misread character."""
+    truth, _, out = scanned("baisha-p31-35-150dpi")
+    exact = ("table_id", "unit_code", "comparator", "target_value", "target_low", "target_high", "weight",
+             "page_start", "page_end")
+
+    def key(t):
+        return tuple(dec(t[f]) if f.startswith("target_") else t[f] for f in exact) + (squash(t["level3"]),)
+
+    want = Counter(key(t) for t in truth["performance_targets"])
+    got = Counter(key(t.__dict__) for t in out.performance_targets)
+    tp = sum((want & got).values())
+    assert len(out.performance_targets) == len(truth["performance_targets"])
+    assert tp / sum(want.values()) >= 0.9, f"missing {list(want - got)[:5]}"
+
+
+def test_scanned_tables_say_ocr_and_carry_confidence():
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    assert doc.ocr_pages == [1, 2, 3, 4] and all("rapidocr" in p.ocr for p in doc.pages)
+    assert all(t.text_source == "ocr" for t in doc.tables)
+    assert all(t.text_source == "ocr" for t in norm.tables)  # tables.text_source
+    confs = [c.confidence for c in norm.cells if c.text]
+    assert confs and all(0.0 < c <= 1.0 for c in confs)  # cells.confidence
+    assert all(c.confidence is None for c in norm.cells if not c.text)
+
+
+def test_scanned_identities_pass_and_document_is_ok():
+    for spec in SCANS:
+        _, _, norm = scanned(spec.name)
+        assert not [c for c in norm.checks if c.status == "failed"]
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    assert document_status(doc, norm) == ("ok", None)
+    assert sum(c.status == "passed" for c in norm.checks) >= 40
+
+
+def test_ocr_table_whose_check_fails_is_kept_and_named_in_the_error():
+    """A failed identity on an OCR table makes the document partial and names the table
+    and its page; its records stay."""
+    _, doc, norm = scanned("changsha-p6-9-200dpi")
+    bad = replace(norm, tables=tuple(replace(t, n_checks_failed=1) if t.table_id == 2 else t for t in norm.tables))
+    assert ocr_table_problems(bad) == ["OCR tables with failed checks: table 2 (page 3)"]
+    status, error = document_status(doc, bad)
+    assert status == "partial" and "OCR tables with failed checks: table 2 (page 3)" in error
+    assert bad.line_items == norm.line_items
+
+
+# ------------------------------------------------------------------ without OCR
+
+
+def test_without_the_ocr_extra_pages_stay_flagged_with_how_to_enable(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # as if the extra were not installed
+    ocrmod.get_reader.cache_clear()
+    try:
+        doc = extract_document(SCAN_DIR / "changsha-p6-9-200dpi.pdf")
+    finally:
+        ocrmod.get_reader.cache_clear()
+    assert doc.ocr_pages == [] and not doc.tables
+    status, error = document_status(doc, None)
+    assert status == "failed"
+    assert "no text layer on pages 1-4" in error and "pip install 'budgetpdf[ocr]'" in error
+
+
+def test_pages_with_a_text_layer_are_never_rendered(monkeypatch):
+    """The digital path does not touch OCR: no page of a digital fixture is rendered."""
+
+    def boom(*a, **k):
+        raise AssertionError("a page with a text layer was sent to OCR")
+
+    monkeypatch.setattr(raster, "render_gray", boom)
+    monkeypatch.setattr(raster.OcrPages, "__init__", boom)
+    doc = extract_document(CHANGSHA, pages="1-12")
+    assert doc.tables and all(t.text_source == "pdf" for t in doc.tables) and doc.ocr_pages == []
+
+
+# ------------------------------------------------------------------ garbled text layer (real corpus)
+
+
+@pytest.mark.skipif(not HUAIAN.exists(), reason="../shared/corpus/real not present (run beside the shared folder)")
+def test_huaian_garbled_page_is_read_by_ocr():
+    """Huai'an's text layer cannot be decoded; OCR reads the prose (figures read off the page image)."""
+    doc = extract_document(HUAIAN, pages=[1])
+    page = doc.pages[0]
+    assert page.garbled and page.text_source == "ocr"
+    text = "".join(line.text for line in page.lines)
+    assert "淮安市2025年预算执行情况" in text
+    assert "335.3亿元" in text and "718.3亿元" in text
+    norm = normalize_document(doc)  # the title names the 2026 预算草案 (and the 2025 执行情况)
+    assert (norm.fiscal_year, norm.doc_kind) == (2026, "budget")
