@@ -86,6 +86,20 @@ def object_segments(obj: dict, max_thickness: float) -> list[Segment]:
     return []
 
 
+def object_dot(obj: dict, max_thickness: float) -> BBox | None:
+    """The box of a tiny painted mark (both sides <= ``max_thickness`` pt, visible paint):
+    one dot of a dotted ruling, or a junction square; None for anything larger or white."""
+    x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+    if x1 - x0 > max_thickness or bottom - top > max_thickness:
+        return None
+    if obj.get("object_type") == "line":
+        if not obj.get("stroke", True) or _is_light(obj.get("stroking_color")):
+            return None
+    elif not _visible(obj):
+        return None
+    return BBox(x0, top, x1, bottom)
+
+
 def _polyline_segments(pts: Sequence, tol: float) -> list[Segment]:
     out: list[Segment] = []
     for (ax, ay), (bx, by) in zip(pts, pts[1:]):

@@ -46,6 +46,7 @@ class Engine(Protocol):
 ENGINES: dict[str, str] = {
     "pdfplumber": "budgetpdf.extract.engines.plumber:PdfplumberEngine",
     "camelot": "budgetpdf.extract.engines.camelot:CamelotEngine",
+    "pdfium": "budgetpdf.extract.engines.pdfium:PdfiumEngine",
 }
 DEFAULT_ENGINE = "pdfplumber"
 

@@ -1,0 +1,636 @@
+"""The one module with raw pdfium calls (``pypdfium2.raw``): glyphs, painted paths, images.
+
+Why raw calls and not pypdfium2's helper classes: a budget page holds 500-1,500 glyphs
+and as many path objects, and each glyph needs several pdfium calls. The helpers
+allocate Python objects per call; here every function gets a ``ctypes`` prototype
+taking plain integer handles (``c_void_p``), which makes one call about 1 µs. Bulk
+calls replace per-glyph calls where pdfium has them (``FPDFText_GetText``), and what
+is the same for every glyph of a text object (matrix, font, size, clip) is read once
+per object.
+
+Everything returned is in the pdfplumber convention of ``primitives.PagePrimitives``:
+PDF points, origin at the top-left of the page as displayed (after ``/Rotate``),
+relative to the page's MediaBox, x right, y down.
+
+- Glyph boxes are computed the way pdfminer computes them (so the pdfium and
+  pdfplumber engines see the same geometry): the glyph's advance width along the
+  baseline times the font's descent..descent + font size across it, mapped by the
+  glyph's text matrix; pdfium's own boxes are the ink box (tight) or an ascent-based
+  box (loose), neither of which is pdfminer's.
+- Painted paths come back as pdfplumber-shaped dicts (``object_type`` line / rect /
+  curve, ``x0 x1 top bottom``, ``stroke``, ``fill``, colours, ``pts``), one per subpath,
+  classified as pdfminer does, so ``rulings.object_segments`` gives the same rulings
+  for the same drawing whichever engine read it. Paths inside form XObjects are
+  included with the form's matrix applied.
+- A glyph whose centre lies outside its text object's clipping path is hidden: the
+  PDF paints nothing there (Excel/WPS write a cell's whole overflowing string and
+  clip it at the cell edge). Hidden glyphs are returned apart, never mixed with the
+  visible ones.
+
+Handles are closed deterministically: ``RawDocument.close`` and ``RawPage.close``
+(both context managers) free the pdfium document, page and text page at once rather
+than waiting for the garbage collector.
+
+Errors: ``PdfiumOpenError`` (with pdfium's error code) when a document cannot be
+loaded; ``RuntimeError`` when a page cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from ctypes import POINTER, byref, c_double, c_float, c_int, c_uint, c_ulong, c_void_p
+from dataclasses import dataclass
+
+import pypdfium2  # noqa: F401  (initialises the pdfium library once per process)
+import pypdfium2.raw as _raw
+
+
+def _fn(name: str, restype, *argtypes):
+    """A prototype of pdfium's ``name`` taking integer handles (no pointer-type checks)."""
+    addr = ctypes.cast(getattr(_raw, name), c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(addr)
+
+
+_P = c_void_p
+_pd, _pf, _pu = POINTER(c_double), POINTER(c_float), POINTER(c_uint)
+
+# document / page
+_LoadMemDocument64 = _fn("FPDF_LoadMemDocument64", _P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p)
+_CloseDocument = _fn("FPDF_CloseDocument", None, _P)
+_GetLastError = _fn("FPDF_GetLastError", c_ulong)
+_GetPageCount = _fn("FPDF_GetPageCount", c_int, _P)
+_LoadPage = _fn("FPDF_LoadPage", _P, _P, c_int)
+_ClosePage = _fn("FPDF_ClosePage", None, _P)
+_GetRotation = _fn("FPDFPage_GetRotation", c_int, _P)
+_GetMediaBox = _fn("FPDFPage_GetMediaBox", c_int, _P, _pf, _pf, _pf, _pf)
+_GetPageBoundingBox = _fn("FPDF_GetPageBoundingBox", c_int, _P, POINTER(_raw.FS_RECTF))
+# text page
+_TextLoadPage = _fn("FPDFText_LoadPage", _P, _P)
+_TextClosePage = _fn("FPDFText_ClosePage", None, _P)
+_CountChars = _fn("FPDFText_CountChars", c_int, _P)
+_GetText = _fn("FPDFText_GetText", c_int, _P, c_int, c_int, _P)
+_GetUnicode = _fn("FPDFText_GetUnicode", c_uint, _P, c_int)
+_GetTextObject = _fn("FPDFText_GetTextObject", _P, _P, c_int)
+_GetCharOrigin = _fn("FPDFText_GetCharOrigin", c_int, _P, c_int, _pd, _pd)
+_GetCharMatrix = _fn("FPDFText_GetMatrix", c_int, _P, c_int, POINTER(_raw.FS_MATRIX))
+_GetLooseCharBox = _fn("FPDFText_GetLooseCharBox", c_int, _P, c_int, POINTER(_raw.FS_RECTF))
+_HasUnicodeMapError = _fn("FPDFText_HasUnicodeMapError", c_int, _P, c_int)
+# text objects and fonts
+_TextObjGetFont = _fn("FPDFTextObj_GetFont", _P, _P)
+_TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int, _P, _pf)
+_TextObjGetRenderMode = _fn("FPDFTextObj_GetTextRenderMode", c_int, _P)
+_FontGetBaseFontName = _fn("FPDFFont_GetBaseFontName", c_ulong, _P, ctypes.c_char_p, c_ulong)
+_FontGetDescent = _fn("FPDFFont_GetDescent", c_int, _P, c_float, _pf)
+_FontGetGlyphWidth = _fn("FPDFFont_GetGlyphWidth", c_int, _P, c_uint, c_float, _pf)
+# page objects
+_CountObjects = _fn("FPDFPage_CountObjects", c_int, _P)
+_GetObject = _fn("FPDFPage_GetObject", _P, _P, c_int)
+_FormCountObjects = _fn("FPDFFormObj_CountObjects", c_int, _P)
+_FormGetObject = _fn("FPDFFormObj_GetObject", _P, _P, c_ulong)
+_ObjGetType = _fn("FPDFPageObj_GetType", c_int, _P)
+_ObjGetMatrix = _fn("FPDFPageObj_GetMatrix", c_int, _P, POINTER(_raw.FS_MATRIX))
+_ObjGetFillColor = _fn("FPDFPageObj_GetFillColor", c_int, _P, _pu, _pu, _pu, _pu)
+_ObjGetStrokeColor = _fn("FPDFPageObj_GetStrokeColor", c_int, _P, _pu, _pu, _pu, _pu)
+_ObjGetClipPath = _fn("FPDFPageObj_GetClipPath", _P, _P)
+_PathGetDrawMode = _fn("FPDFPath_GetDrawMode", c_int, _P, POINTER(c_int), POINTER(c_int))
+_PathCountSegments = _fn("FPDFPath_CountSegments", c_int, _P)
+_PathGetPathSegment = _fn("FPDFPath_GetPathSegment", _P, _P, c_int)
+_SegGetPoint = _fn("FPDFPathSegment_GetPoint", c_int, _P, _pf, _pf)
+_SegGetType = _fn("FPDFPathSegment_GetType", c_int, _P)
+_SegGetClose = _fn("FPDFPathSegment_GetClose", c_int, _P)
+_ClipCountPaths = _fn("FPDFClipPath_CountPaths", c_int, _P)
+_ClipCountPathSegments = _fn("FPDFClipPath_CountPathSegments", c_int, _P, c_int)
+_ClipGetPathSegment = _fn("FPDFClipPath_GetPathSegment", _P, _P, c_int, c_int)
+
+OBJ_TEXT, OBJ_PATH, OBJ_IMAGE, OBJ_SHADING, OBJ_FORM = 1, 2, 3, 4, 5
+SEG_LINETO, SEG_BEZIERTO, SEG_MOVETO = 0, 1, 2
+ERR_PASSWORD = 4
+
+Matrix = tuple[float, float, float, float, float, float]  # a b c d e f, PDF order
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+class PdfiumOpenError(Exception):
+    """pdfium could not load the document; ``code`` is pdfium's FPDF_ERR_* (4 = password)."""
+
+    def __init__(self, code: int):
+        super().__init__(f"pdfium could not load the document (FPDF_ERR {code})")
+        self.code = code
+
+
+def mat_mul(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n`` (PDF row-vector convention: p·m·n)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """Where a page's user space lands on the displayed page.
+
+    ``width``/``height``: the MediaBox as displayed (swapped for /Rotate 90 and 270), pt.
+    ``to_display``: user space → (x, top) on the displayed page (y down).
+    ``to_device``: the linear part of user space → displayed page with y up (pdfminer's
+    device space), used for a glyph's direction and uprightness.
+    """
+
+    width: float
+    height: float
+    rotation: int  # degrees clockwise, 0/90/180/270
+    to_display: Matrix
+    to_device: Matrix
+
+
+def page_geometry(mediabox: tuple[float, float, float, float], rotation: int) -> PageGeometry:
+    """The displayed page of a MediaBox (x0, y0, x1, y1 in user space) turned by /Rotate."""
+    x0, y0, x1, y1 = mediabox
+    x0, x1 = sorted((x0, x1))
+    y0, y1 = sorted((y0, y1))
+    rotation %= 360
+    # device space (y up, origin at the displayed page's bottom-left), as pdfminer sets its CTM
+    if rotation == 90:
+        dev = (0.0, -1.0, 1.0, 0.0, -y0, x1)
+        w, h = y1 - y0, x1 - x0
+    elif rotation == 180:
+        dev = (-1.0, 0.0, 0.0, -1.0, x1, y1)
+        w, h = x1 - x0, y1 - y0
+    elif rotation == 270:
+        dev = (0.0, 1.0, -1.0, 0.0, y1, -x0)
+        w, h = y1 - y0, x1 - x0
+    else:
+        rotation = 0 if rotation not in (0,) else rotation
+        dev = (1.0, 0.0, 0.0, 1.0, -x0, -y0)
+        w, h = x1 - x0, y1 - y0
+    flip = (1.0, 0.0, 0.0, -1.0, 0.0, h)  # y up → y down (top)
+    return PageGeometry(w, h, rotation, mat_mul(dev, flip), dev[:4] + (0.0, 0.0))
+
+
+# ---------------------------------------------------------------------------------------
+# documents and pages
+
+
+class RawDocument:
+    """A PDF loaded by pdfium from bytes (kept alive here while pdfium reads them lazily)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        handle = _LoadMemDocument64(data, len(data), None)
+        if not handle:
+            raise PdfiumOpenError(int(_GetLastError()))
+        self.handle: int | None = handle
+        self.page_count = int(_GetPageCount(handle))
+
+    def page(self, index: int) -> RawPage:
+        """Page ``index`` (0-based), loaded with its text page. Close it (or use ``with``)."""
+        if self.handle is None:
+            raise RuntimeError("document is closed")
+        return RawPage(self.handle, index)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            _CloseDocument(self.handle)
+            self.handle = None
+            self._data = b""
+
+    def __enter__(self) -> RawDocument:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class RawPage:
+    """One loaded page and its text page; ``close`` frees both."""
+
+    def __init__(self, doc_handle: int, index: int):
+        self.handle = _LoadPage(doc_handle, index)
+        if not self.handle:
+            raise RuntimeError(f"pdfium could not load page {index + 1} (FPDF_ERR {int(_GetLastError())})")
+        self.text = _TextLoadPage(self.handle)
+        if not self.text:
+            _ClosePage(self.handle)
+            self.handle = None
+            raise RuntimeError(f"pdfium could not read the text of page {index + 1}")
+        self.index = index
+        self.geometry = self._geometry()
+
+    def _geometry(self) -> PageGeometry:
+        vals = [c_float() for _ in range(4)]
+        if _GetMediaBox(self.handle, *(byref(v) for v in vals)):
+            box = tuple(v.value for v in vals)
+        else:  # MediaBox inherited or missing: pdfium's own page box
+            rect = _raw.FS_RECTF()
+            _GetPageBoundingBox(self.handle, byref(rect))
+            box = (rect.left, rect.bottom, rect.right, rect.top)
+        return page_geometry(box, int(_GetRotation(self.handle)) * 90)
+
+    def close(self) -> None:
+        if self.text:
+            _TextClosePage(self.text)
+            self.text = None
+        if self.handle:
+            _ClosePage(self.handle)
+            self.handle = None
+
+    def __enter__(self) -> RawPage:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------
+# glyphs
+
+
+@dataclass
+class _TextObj:
+    """What every glyph of one text object shares, in display space."""
+
+    ux: float  # display displacement of one text-space unit along the baseline (font size 1)
+    uy: float
+    vx: float  # display displacement of the font size across the baseline (descent..ascent axis)
+    vy: float
+    desc: float  # font descent as a fraction of the font size (negative)
+    size: float  # font size (Tf), text space
+    font: int
+    fontname: str
+    upright: bool
+    dir: int
+    clips: tuple | None  # clip regions in display space (see _clip_regions), None = unclipped
+    render_mode: int
+
+
+class _Fonts:
+    """Per-document caches: font names, descents and glyph widths by (font, unicode)."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, str] = {}
+        self.descents: dict[int, float] = {}
+        self.widths: dict[tuple[int, int], float] = {}
+        self._f = c_float()
+
+    def name(self, font: int) -> str:
+        n = self.names.get(font)
+        if n is None:
+            size = _FontGetBaseFontName(font, None, 0)
+            buf = ctypes.create_string_buffer(max(int(size), 1))
+            _FontGetBaseFontName(font, buf, size)
+            n = buf.value.decode("utf-8", "replace")
+            self.names[font] = n
+        return n
+
+    def descent(self, font: int) -> float:
+        d = self.descents.get(font)
+        if d is None:
+            d = -0.0
+            if _FontGetDescent(font, 1000.0, byref(self._f)):
+                d = self._f.value / 1000.0
+            if d > 0:  # some producers write /Descent positive; pdfminer forces it negative
+                d = -d
+            self.descents[font] = d
+        return d
+
+    def width(self, font: int, code: int) -> float | None:
+        """Advance width per unit font size of the glyph for ``code`` (None when unknown)."""
+        key = (font, code)
+        w = self.widths.get(key)
+        if w is None:
+            w = -1.0
+            if code and _FontGetGlyphWidth(font, code, 1000.0, byref(self._f)):
+                w = self._f.value / 1000.0
+                if w <= 0:
+                    w = -1.0
+            self.widths[key] = w
+        return None if w < 0 else w
+
+
+def _direction(a: float, b: float) -> int:
+    return int(round(math.degrees(math.atan2(b, a)) / 90.0)) % 4 * 90
+
+
+class TextReader:
+    """Reads the glyphs of pages of one document (font caches shared across its pages)."""
+
+    def __init__(self) -> None:
+        self.fonts = _Fonts()
+        self._ox, self._oy = c_double(), c_double()
+        self._pox, self._poy = byref(self._ox), byref(self._oy)
+        self._m = _raw.FS_MATRIX()
+        self._rect = _raw.FS_RECTF()
+        self._f = c_float()
+
+    def _text_object(self, tp: int, i: int, obj: int, geo: PageGeometry, clipped: bool) -> _TextObj:
+        m = self._m
+        _GetCharMatrix(tp, i, byref(m))
+        a, b, c, d = m.a, m.b, m.c, m.d
+        size = 1.0
+        if _TextObjGetFontSize(obj, byref(self._f)):
+            size = self._f.value or 1.0
+        # the char matrix is the object's text matrix × CTM (× form matrices); the size is Tf
+        scale = math.hypot(c, d)
+        font = _TextObjGetFont(obj) or 0
+        t = geo.to_display
+        ux, uy = a * t[0] + b * t[2], a * t[1] + b * t[3]
+        vx, vy = c * t[0] + d * t[2], c * t[1] + d * t[3]
+        dv = geo.to_device
+        da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
+        dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
+        fs = size
+        return _TextObj(
+            ux=ux, uy=uy, vx=vx * fs, vy=vy * fs, desc=self.fonts.descent(font) if font else 0.0, size=fs,
+            font=font, fontname=self.fonts.name(font) if font else "", upright=da * dd > 0 and db * dc <= 0,
+            dir=_direction(da, db), clips=_clip_regions(obj, geo) if clipped else None,
+            render_mode=int(_TextObjGetRenderMode(obj)),
+        ) if scale else _TextObj(0, 0, 0, 0, 0, fs, font, "", True, 0, None, 0)
+
+    def page_chars(self, page: RawPage, clip: bool = True) -> tuple[list[dict], list[dict]]:
+        """(visible glyphs, glyphs hidden by a clipping path) of one page, in content order.
+
+        Glyphs pdfium generates (spaces and line breaks it infers) are left out; space
+        glyphs the PDF draws are kept. An unmapped glyph's text is ``(cid:N)`` as in
+        pdfminer. Keys: text, x0, x1, top, bottom, size, upright, dir, fontname.
+        """
+        tp = page.text
+        geo = page.geometry
+        n = _CountChars(tp)
+        if n <= 0:
+            return [], []
+        buf = ctypes.create_string_buffer(2 * (n + 1))
+        got = _GetText(tp, 0, n, buf)
+        text = buf.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", "surrogatepass") if got > 0 else ""
+        bulk = len(text) == n  # one UTF-16 unit per glyph: the bulk text lines up with the indices
+        t = geo.to_display
+        objs: dict[int, _TextObj] = {}
+        fonts = self.fonts
+        ox, oy, pox, poy = self._ox, self._oy, self._pox, self._poy
+        visible: list[dict] = []
+        hidden: list[dict] = []
+        for i in range(n):
+            obj = _GetTextObject(tp, i)
+            if not obj:
+                continue  # generated by pdfium (inferred space / line break)
+            info = objs.get(obj)
+            if info is None:
+                info = objs[obj] = self._text_object(tp, i, obj, geo, clip)
+            code = ord(text[i]) if bulk else _GetUnicode(tp, i)
+            if _HasUnicodeMapError(tp, i):
+                s = f"(cid:{code})"
+                w = None
+            elif code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
+                s = "-"
+                w = fonts.width(info.font, 0x2D) if info.font else None
+            else:
+                s = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+                w = fonts.width(info.font, code) if info.font else None
+            _GetCharOrigin(tp, i, pox, poy)
+            x, y = ox.value, oy.value
+            X = t[0] * x + t[2] * y + t[4]
+            Y = t[1] * x + t[3] * y + t[5]
+            if w is None:
+                w = self._loose_width(tp, i, info, x)
+            adv = w * info.size
+            wx, wy = adv * info.ux, adv * info.uy
+            vx, vy = info.vx, info.vy
+            bx, by = X + info.desc * vx, Y + info.desc * vy
+            x0 = bx + (wx if wx < 0 else 0.0) + (vx if vx < 0 else 0.0)
+            x1 = bx + (wx if wx > 0 else 0.0) + (vx if vx > 0 else 0.0)
+            top = by + (wy if wy < 0 else 0.0) + (vy if vy < 0 else 0.0)
+            bottom = by + (wy if wy > 0 else 0.0) + (vy if vy > 0 else 0.0)
+            ch = {"text": s, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": bottom - top,
+                  "upright": info.upright, "dir": info.dir, "fontname": info.fontname}
+            if info.clips is not None and not _inside_clips(info.clips, (x0 + x1) / 2, (top + bottom) / 2):
+                hidden.append(ch)
+            else:
+                visible.append(ch)
+        return visible, hidden
+
+    def _loose_width(self, tp: int, i: int, info: _TextObj, x: float) -> float:
+        """Advance width per unit font size from pdfium's loose box (glyphs whose width the
+        font cannot give by Unicode). Exact for unrotated text; 0 when it cannot tell."""
+        r = self._rect
+        if not _GetLooseCharBox(tp, i, byref(r)):
+            return 0.0
+        m = self._m
+        _GetCharMatrix(tp, i, byref(m))
+        if abs(m.a) > 1e-6 and info.size:
+            return max((r.right - x) / m.a / info.size, 0.0)
+        return 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# clipping paths
+
+
+def _segments(get_count, get_seg, *args) -> list[tuple[int, float, float, bool]]:
+    """(type, x, y, close) of each segment of a path or clip path."""
+    fx, fy = c_float(), c_float()
+    px, py = byref(fx), byref(fy)
+    out = []
+    for k in range(get_count(*args)):
+        seg = get_seg(*args, k)
+        if not seg:
+            continue
+        _SegGetPoint(seg, px, py)
+        out.append((_SegGetType(seg), fx.value, fy.value, bool(_SegGetClose(seg))))
+    return out
+
+
+def _clip_regions(obj: int, geo: PageGeometry) -> tuple | None:
+    """The clip of a page object in display space: a tuple of regions, each a box
+    (x0, top, x1, bottom) or a polygon (list of points); a point is visible when it lies
+    in every region. None when the object is not clipped."""
+    clip = _ObjGetClipPath(obj)
+    if not clip:
+        return None
+    n = _ClipCountPaths(clip)
+    if n <= 0:
+        return None
+    t = geo.to_display
+    regions = []
+    for p in range(n):
+        pts = [apply(t, x, y) for _, x, y, _ in _segments(_ClipCountPathSegments, _ClipGetPathSegment, clip, p)]
+        if len(pts) < 3:
+            continue
+        xs = [q[0] for q in pts]
+        ys = [q[1] for q in pts]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        if _is_box(pts, box):
+            regions.append(box)
+        else:
+            regions.append(pts)
+    return tuple(regions) if regions else None
+
+
+def _is_box(pts, box, tol: float = 0.01) -> bool:
+    x0, y0, x1, y1 = box
+    return all((abs(x - x0) <= tol or abs(x - x1) <= tol) and (abs(y - y0) <= tol or abs(y - y1) <= tol) for x, y in pts)
+
+
+def _inside_clips(regions: tuple, x: float, y: float, pad: float = 0.5) -> bool:
+    for reg in regions:
+        if isinstance(reg, tuple):
+            if not (reg[0] - pad <= x <= reg[2] + pad and reg[1] - pad <= y <= reg[3] + pad):
+                return False
+        elif not _in_polygon(reg, x, y):
+            return False
+    return True
+
+
+def _in_polygon(pts: list[tuple[float, float]], x: float, y: float) -> bool:
+    """Even-odd point in polygon (bezier control points taken as vertices)."""
+    inside = False
+    n = len(pts)
+    for k in range(n):
+        (ax, ay), (bx, by) = pts[k], pts[(k + 1) % n]
+        if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
+            inside = not inside
+    return inside
+
+
+# ---------------------------------------------------------------------------------------
+# painted paths and images
+
+
+def _color(getter, obj: int, r, g, b, a) -> tuple[float, float, float] | None:
+    """An object's fill or stroke colour as RGB in 0-1 (pdfium converts gray and CMYK)."""
+    if not getter(obj, r[1], g[1], b[1], a[1]):
+        return None
+    return (r[0].value / 255.0, g[0].value / 255.0, b[0].value / 255.0)
+
+
+class PathReader:
+    """Painted paths (as pdfplumber-shaped dicts) and image boxes of a page, forms included."""
+
+    def __init__(self) -> None:
+        self._m = _raw.FS_MATRIX()
+        self._fill, self._stroke = c_int(), c_int()
+        self._fx, self._fy = c_float(), c_float()
+        self._px, self._py = byref(self._fx), byref(self._fy)
+        self._rgba = [(v, byref(v)) for v in (c_uint(), c_uint(), c_uint(), c_uint())]
+
+    def page_objects(self, page: RawPage) -> tuple[list[dict], list[tuple[float, float, float, float]]]:
+        """(paths, images): every painted subpath as a dict with ``object_type`` (line, rect,
+        curve), ``x0 x1 top bottom``, ``stroke``, ``fill``, ``stroking_color``,
+        ``non_stroking_color`` (RGB 0-1 or None) and ``pts`` (display points); every image
+        as its box (x0, top, x1, bottom). All in display coordinates (pt)."""
+        paths: list[dict] = []
+        images: list[tuple[float, float, float, float]] = []
+        geo = page.geometry
+        handle = page.handle
+        n = _CountObjects(handle)
+        self._walk([_GetObject(handle, k) for k in range(n)], geo.to_display, paths, images)
+        return paths, images
+
+    def _matrix(self, obj: int) -> Matrix:
+        m = self._m
+        if not _ObjGetMatrix(obj, byref(m)):
+            return IDENTITY
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def _walk(self, objs: list[int], outer: Matrix, paths: list[dict], images: list) -> None:
+        for obj in objs:
+            if not obj:
+                continue
+            kind = _ObjGetType(obj)
+            if kind == OBJ_PATH:
+                self._path(obj, mat_mul(self._matrix(obj), outer), paths)
+            elif kind == OBJ_IMAGE:
+                m = mat_mul(self._matrix(obj), outer)
+                pts = [apply(m, x, y) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
+                xs = [p[0] for p in pts]
+                ys = [p[1] for p in pts]
+                images.append((min(xs), min(ys), max(xs), max(ys)))
+            elif kind == OBJ_FORM:
+                inner = mat_mul(self._matrix(obj), outer)
+                k = _FormCountObjects(obj)
+                self._walk([_FormGetObject(obj, i) for i in range(max(k, 0))], inner, paths, images)
+
+    def _path(self, obj: int, m: Matrix, out: list[dict]) -> None:
+        if not _PathGetDrawMode(obj, byref(self._fill), byref(self._stroke)):
+            return
+        fill, stroke = self._fill.value != 0, bool(self._stroke.value)
+        if not fill and not stroke:
+            return
+        rgba = self._rgba
+        ncol = _color(_ObjGetFillColor, obj, *rgba) if fill else None
+        scol = _color(_ObjGetStrokeColor, obj, *rgba) if stroke else None
+        px, py, fx, fy = self._px, self._py, self._fx, self._fy
+        a, b, c, d, e, f = m
+        # the path's points → pdfminer's operators: m, l, c (3 points), h (close back to start)
+        ops: list[str] = []
+        pts: list[tuple[float, float]] = []
+        subpaths: list[tuple[list[str], list[tuple[float, float]]]] = []
+        start = None
+        bez = 0
+        for k in range(_PathCountSegments(obj)):
+            seg = _PathGetPathSegment(obj, k)
+            if not seg:
+                continue
+            typ = _SegGetType(seg)
+            _SegGetPoint(seg, px, py)
+            x, y = fx.value, fy.value
+            p = (a * x + c * y + e, b * x + d * y + f)
+            close = _SegGetClose(seg)
+            if typ == SEG_MOVETO:
+                if ops:
+                    subpaths.append((ops, pts))
+                ops, pts, start, bez = ["m"], [p], p, 0
+                continue
+            if start is None:  # a path not starting with a move: pdfminer ignores it
+                continue
+            if typ == SEG_BEZIERTO:
+                bez += 1
+                if bez < 3:
+                    continue  # control points are not pdfminer points
+                bez = 0
+                ops.append("c")
+                pts.append(p)
+                if close:
+                    ops.append("h")
+                    pts.append(start)
+                continue
+            if close and p == start and len(ops) > 1:
+                ops.append("h")  # the closing segment back to the start is pdfminer's `h`
+                pts.append(start)
+            else:
+                ops.append("l")
+                pts.append(p)
+                if close:
+                    ops.append("h")
+                    pts.append(start)
+        if ops:
+            subpaths.append((ops, pts))
+        for ops, pts in subpaths:
+            obj_d = _subpath_object("".join(ops), pts, stroke, fill, scol, ncol)
+            if obj_d is not None:
+                out.append(obj_d)
+
+
+def _subpath_object(shape: str, pts: list[tuple[float, float]], stroke: bool, fill: bool, scol, ncol) -> dict | None:
+    """pdfminer's classification of one painted subpath (pdfminer.converter.paint_path):
+    ``ml``/``mlh`` a line, a closed axis-aligned ``mlllh``/``mllll`` a rect, else a curve."""
+    if len(pts) < 2:
+        return None
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-2] + pts[-1:]
+    kind = "curve"
+    if shape in ("ml", "mlh"):
+        kind = "line"
+        pts = pts[:2]
+    elif shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        if pts[0] == pts[4] and ((x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or
+                                 (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)):
+            kind = "rect"
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    return {"object_type": kind, "x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
+            "stroke": stroke, "fill": fill, "stroking_color": scol, "non_stroking_color": ncol, "pts": pts}
