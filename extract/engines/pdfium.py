@@ -74,6 +74,53 @@ class PdfiumDocument:
         self.close()
 
 
+class HiddenGlyphs:
+    """Glyphs hidden by a clipping path, read with pdfium, for another engine to drop.
+
+    The pdfplumber engine reads every glyph of the content stream (pdfminer ignores
+    clipping paths); ``drop(page_no, chars, dx, dy)`` removes those pdfium finds hidden.
+    """
+
+    def __init__(self, data: bytes):
+        self.doc = RawDocument(data)
+        self.text = TextReader()
+
+    def boxes(self, page_no: int) -> list[dict]:
+        """Hidden glyphs of one page (1-based), in this engine's coordinates."""
+        with self.doc.page(page_no - 1) as page:
+            return self.text.page_chars(page)[1]
+
+    def drop(self, page_no: int, chars, dx: float = 0.0, dy: float = 0.0, tol: float = 0.5) -> tuple[list, int]:
+        """(``chars`` without the hidden ones, how many were dropped). A glyph is hidden when
+        pdfium reports a hidden glyph with the same text whose box, shifted by (dx, dy) into
+        the caller's coordinates, has the same left and right edges (within ``tol`` pt) and
+        overlaps it vertically."""
+        hidden = self.boxes(page_no)
+        if not hidden:
+            return list(chars), 0
+        by_text: dict[str, list[dict]] = {}
+        for h in hidden:
+            by_text.setdefault(h["text"], []).append(h)
+        kept, n = [], 0
+        for ch in chars:
+            cands = by_text.get(ch["text"])
+            if cands:
+                for k, h in enumerate(cands):
+                    if (abs(h["x0"] + dx - ch["x0"]) <= tol and abs(h["x1"] + dx - ch["x1"]) <= tol
+                            and h["top"] + dy < ch["bottom"] and ch["top"] < h["bottom"] + dy):
+                        del cands[k]
+                        n += 1
+                        break
+                else:
+                    kept.append(ch)
+                continue
+            kept.append(ch)
+        return kept, n
+
+    def close(self) -> None:
+        self.doc.close()
+
+
 class PdfiumEngine:
     """Own ruling analysis over pdfium's glyphs and drawing objects."""
 
@@ -83,4 +130,4 @@ class PdfiumEngine:
         return PdfiumDocument(data, settings)
 
 
-__all__ = ["PdfiumDocument", "PdfiumEngine"]
+__all__ = ["HiddenGlyphs", "PdfiumDocument", "PdfiumEngine"]

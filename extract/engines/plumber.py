@@ -1,11 +1,14 @@
 """The pdfplumber engine: glyphs and drawing objects from pdfminer via pdfplumber.
 
 The page is parsed once: chars, lines, rects and curves are read from pdfplumber's
-cached object lists; no layout analysis (LAParams) and no second pass.
+cached object lists; no layout analysis (LAParams) and no second pass. pdfminer ignores
+clipping paths, so the glyphs a clip hides are found with pdfium (``HiddenGlyphs``) and
+dropped here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
@@ -99,19 +102,26 @@ class PlumberDocument:
         self.settings = settings
         self.name = name
         self.page_count = len(self.pdf.pages)
+        from .pdfium import HiddenGlyphs
+
+        self.hidden = HiddenGlyphs(data)
 
     def primitives(self, page_no: int) -> PagePrimitives:
         page = self.pdf.pages[page_no - 1]
         try:
-            return page_primitives(page, self.settings)
+            prims = page_primitives(page, self.settings)
         finally:
             page.close()
+        # pdfplumber's coordinates are pdfium's shifted by its MediaBox origin
+        chars, n_hidden = self.hidden.drop(page_no, prims.chars, float(page.mediabox[0]), float(page.mediabox[1]))
+        return dataclasses.replace(prims, chars=tuple(chars), n_hidden_chars=n_hidden) if n_hidden else prims
 
     def extract_page(self, page_no: int) -> PageResult:
         return analyse_page(self.primitives(page_no), self.settings, self.name)
 
     def close(self) -> None:
         self.pdf.close()
+        self.hidden.close()
 
     def __enter__(self):
         return self
