@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..layout import analyse_page
 from ..models import BBox, PageResult
-from ..pdfium_raw import PathReader, PdfiumOpenError, RawDocument, TextReader
+from ..pdfium_raw import ObjectReader, PdfiumOpenError, RawDocument, TextReader
 from ..primitives import PagePrimitives
 from ..rulings import object_dot, object_segments
 from ..settings import ExtractSettings
@@ -33,13 +33,13 @@ class PdfiumDocument:
         self.name = name
         self.page_count = self.doc.page_count
         self.text = TextReader()
-        self.paths = PathReader()
+        self.objects = ObjectReader()
 
     def primitives(self, page_no: int) -> PagePrimitives:
         """Glyphs (hidden ones dropped), rulings, dots and images of one page (1-based)."""
         with self.doc.page(page_no - 1) as page:
-            chars, hidden = self.text.page_chars(page)
-            objects, images = self.paths.page_objects(page)
+            objects, images, forms = self.objects.page_objects(page)
+            chars, hidden = self.text.page_chars(page, forms=forms)
             geo = page.geometry
         thick = self.settings.max_ruling_thickness
         segs = []
@@ -84,11 +84,13 @@ class HiddenGlyphs:
     def __init__(self, data: bytes):
         self.doc = RawDocument(data)
         self.text = TextReader()
+        self.objects = ObjectReader()
 
     def boxes(self, page_no: int) -> list[dict]:
         """Hidden glyphs of one page (1-based), in this engine's coordinates."""
         with self.doc.page(page_no - 1) as page:
-            return self.text.page_chars(page)[1]
+            forms = self.objects.page_objects(page)[2]
+            return self.text.page_chars(page, forms=forms)[1]
 
     def drop(self, page_no: int, chars, dx: float = 0.0, dy: float = 0.0, tol: float = 0.5) -> tuple[list, int]:
         """(``chars`` without the hidden ones, how many were dropped). A glyph is hidden when
