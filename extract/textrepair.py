@@ -16,6 +16,11 @@ from .primitives import Char
 _CID = re.compile(r"\(cid:\d+\)")
 NUMERIC = re.compile(r"^[-+−]?[\d,，]*\.?\d+%?$|^[-—–]$")
 _WS = re.compile(r"[ \t\u00a0\u3000]+")
+# A gap must exceed its threshold by more than this (pt) to split or space glyphs. Readers
+# differ in the last float digits (pdfium keeps single precision, pdfminer double), and
+# some producers set digits on a grid whose gap is exactly 0.25 em (杭州 2024 report:
+# `100.9`), so a gap equal to the threshold must not hang on rounding noise.
+GAP_EPS = 1e-3
 
 
 def is_cjk(ch: str) -> bool:
@@ -114,7 +119,7 @@ def split_chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
         if out:
             prev = out[-1][-1]
             size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            if ch["x0"] - prev["x1"] > gap * size:
+            if ch["x0"] - prev["x1"] > gap * size + GAP_EPS:
                 out.append([ch])
                 continue
             out[-1].append(ch)
@@ -163,7 +168,7 @@ def line_text(chars: Sequence[Char], gap_ratio: float = 0.25) -> str:
     for ch in chars:
         if prev is not None:
             size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            if prev.get("space_after") or ch["x0"] - prev["x1"] > gap_ratio * size:
+            if prev.get("space_after") or ch["x0"] - prev["x1"] > gap_ratio * size + GAP_EPS:
                 parts.append(" ")
         parts.append(ch["text"])
         prev = ch
