@@ -76,6 +76,7 @@ _GetCharOrigin = _fn("FPDFText_GetCharOrigin", c_int, _P, c_int, _pd, _pd)
 _GetCharMatrix = _fn("FPDFText_GetMatrix", c_int, _P, c_int, POINTER(_raw.FS_MATRIX))
 _GetLooseCharBox = _fn("FPDFText_GetLooseCharBox", c_int, _P, c_int, POINTER(_raw.FS_RECTF))
 _HasUnicodeMapError = _fn("FPDFText_HasUnicodeMapError", c_int, _P, c_int)
+_GetFontSize = _fn("FPDFText_GetFontSize", c_double, _P, c_int)
 # text objects and fonts
 _TextObjGetFont = _fn("FPDFTextObj_GetFont", _P, _P)
 _TextObjGetFontSize = _fn("FPDFTextObj_GetFontSize", c_int, _P, _pf)
@@ -249,24 +250,6 @@ class RawPage:
 # glyphs
 
 
-@dataclass
-class _TextObj:
-    """What every glyph of one text object shares, in display space."""
-
-    ux: float  # display displacement of one text-space unit along the baseline (font size 1)
-    uy: float
-    vx: float  # display displacement of the font size across the baseline (descent..ascent axis)
-    vy: float
-    desc: float  # font descent as a fraction of the font size (negative)
-    size: float  # font size (Tf), text space
-    font: int
-    fontname: str
-    upright: bool
-    dir: int
-    clips: tuple | None  # clip regions in display space (see _clip_regions), None = unclipped
-    render_mode: int
-
-
 class _Fonts:
     """Per-document caches: font names, descents and glyph widths by (font, unicode)."""
 
@@ -287,9 +270,12 @@ class _Fonts:
         return n
 
     def descent(self, font: int) -> float:
+        """The font's descent per unit font size (<= 0). pdfium takes /Descent from the font
+        descriptor; where the descriptor gives 0 for both ascent and descent it measures the
+        font program instead (pdfminer keeps 0 and puts the glyph box on the baseline)."""
         d = self.descents.get(font)
         if d is None:
-            d = -0.0
+            d = 0.0
             if _FontGetDescent(font, 1000.0, byref(self._f)):
                 d = self._f.value / 1000.0
             if d > 0:  # some producers write /Descent positive; pdfminer forces it negative
@@ -297,8 +283,8 @@ class _Fonts:
             self.descents[font] = d
         return d
 
-    def width(self, font: int, code: int) -> float | None:
-        """Advance width per unit font size of the glyph for ``code`` (None when unknown)."""
+    def width(self, font: int, code: int) -> float:
+        """Advance width per unit font size of the glyph for Unicode ``code`` (-1 when unknown)."""
         key = (font, code)
         w = self.widths.get(key)
         if w is None:
@@ -308,11 +294,14 @@ class _Fonts:
                 if w <= 0:
                     w = -1.0
             self.widths[key] = w
-        return None if w < 0 else w
+        return w
 
 
 def _direction(a: float, b: float) -> int:
     return int(round(math.degrees(math.atan2(b, a)) / 90.0)) % 4 * 90
+
+
+_UNCLIPPED = ()
 
 
 class TextReader:
@@ -323,32 +312,37 @@ class TextReader:
         self._ox, self._oy = c_double(), c_double()
         self._pox, self._poy = byref(self._ox), byref(self._oy)
         self._m = _raw.FS_MATRIX()
+        self._pm = byref(self._m)
         self._rect = _raw.FS_RECTF()
-        self._f = c_float()
 
-    def _text_object(self, tp: int, i: int, obj: int, geo: PageGeometry, clipped: bool, ctx: dict) -> _TextObj:
+    def _object_info(self, tp: int, i: int, obj: int, geo: PageGeometry, clip: bool, forms: dict,
+                     infos: dict, clips: dict) -> tuple:
+        """What every glyph of text object ``obj`` shares, as a tuple:
+        (ux, uy, vx, vy, desc, font, fontname, upright, dir, clip regions, render mode), where
+        (ux, uy) is the display displacement of one unit of advance (font size 1) along the
+        baseline, (vx, vy) that of the font size across it, desc the descent as a fraction
+        of the font size; clip regions () when unclipped."""
         m = self._m
-        _GetCharMatrix(tp, i, byref(m))
-        a, b, c, d = m.a, m.b, m.c, m.d
-        size = 1.0
-        if _TextObjGetFontSize(obj, byref(self._f)):
-            size = self._f.value or 1.0
-        # the char matrix is the object's text matrix × CTM (× form matrices); the size is Tf
-        scale = math.hypot(c, d)
+        _GetCharMatrix(tp, i, self._pm)
+        size = _GetFontSize(tp, i) or 1.0  # Tf; the char matrix holds text matrix × CTM (× forms)
         font = _TextObjGetFont(obj) or 0
-        t = geo.to_display
-        ux, uy = a * t[0] + b * t[2], a * t[1] + b * t[3]
-        vx, vy = c * t[0] + d * t[2], c * t[1] + d * t[3]
-        dv = geo.to_device
-        da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
-        dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
-        fs = size
-        return _TextObj(
-            ux=ux, uy=uy, vx=vx * fs, vy=vy * fs, desc=self.fonts.descent(font) if font else 0.0, size=fs,
-            font=font, fontname=self.fonts.name(font) if font else "", upright=da * dd > 0 and db * dc <= 0,
-            dir=_direction(da, db), clips=_object_clips(obj, geo, ctx) if clipped else None,
-            render_mode=int(_TextObjGetRenderMode(obj)),
-        ) if scale else _TextObj(0, 0, 0, 0, 0, fs, font, "", True, 0, None, 0)
+        mode = _TextObjGetRenderMode(obj)
+        regions = _UNCLIPPED
+        if clip:
+            regions = _object_clips(obj, geo, forms, clips) or _UNCLIPPED
+        key = (font, size, m.a, m.b, m.c, m.d, id(regions), mode)
+        info = infos.get(key)
+        if info is None:
+            a, b, c, d = m.a, m.b, m.c, m.d
+            t, dv = geo.to_display, geo.to_device
+            ux, uy = (a * t[0] + b * t[2]) * size, (a * t[1] + b * t[3]) * size
+            vx, vy = (c * t[0] + d * t[2]) * size, (c * t[1] + d * t[3]) * size
+            da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
+            dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
+            info = infos[key] = (ux, uy, vx, vy, self.fonts.descent(font) if font else 0.0, font,
+                                 self.fonts.name(font) if font else "", da * dd > 0 and db * dc <= 0,
+                                 _direction(da, db), regions, int(mode))
+        return info
 
     def page_chars(self, page: RawPage, clip: bool = True, forms: dict | None = None) -> tuple[list[dict], list[dict]]:
         """(visible glyphs, glyphs hidden by a clipping path) of one page, in content order.
@@ -359,7 +353,8 @@ class TextReader:
 
         Glyphs pdfium generates (spaces and line breaks it infers) are left out; space
         glyphs the PDF draws are kept. An unmapped glyph's text is ``(cid:N)`` as in
-        pdfminer. Keys: text, x0, x1, top, bottom, size, upright, dir, fontname.
+        pdfminer. Keys: text, x0, x1, top, bottom, size, upright, dir, fontname,
+        render_mode (3 = invisible, as OCR text layers are drawn).
         """
         tp = page.text
         geo = page.geometry
@@ -370,61 +365,61 @@ class TextReader:
         got = _GetText(tp, 0, n, buf)
         text = buf.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", "surrogatepass") if got > 0 else ""
         bulk = len(text) == n  # one UTF-16 unit per glyph: the bulk text lines up with the indices
-        t = geo.to_display
-        objs: dict[int, _TextObj] = {}
-        fonts = self.fonts
+        t0, t1, t2, t3, t4, t5 = geo.to_display
+        forms = forms or {}
+        infos: dict = {}
+        clips: dict = {}
+        width = self.fonts.width
         ox, oy, pox, poy = self._ox, self._oy, self._pox, self._poy
         visible: list[dict] = []
         hidden: list[dict] = []
+        last = info = None
         for i in range(n):
             obj = _GetTextObject(tp, i)
             if not obj:
                 continue  # generated by pdfium (inferred space / line break)
-            info = objs.get(obj)
-            if info is None:
-                info = objs[obj] = self._text_object(tp, i, obj, geo, clip, forms or {})
+            if obj != last:
+                info = self._object_info(tp, i, obj, geo, clip, forms, infos, clips)
+                last = obj
+            ux, uy, vx, vy, desc, font, fontname, upright, direction, regions, mode = info
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
             if _HasUnicodeMapError(tp, i):
-                s = f"(cid:{code})"
-                w = None
-            elif code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
-                s = "-"
-                w = fonts.width(info.font, 0x2D) if info.font else None
+                s, w = f"(cid:{code})", -1.0
             else:
+                if code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
+                    code = 0x2D
                 s = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
-                w = fonts.width(info.font, code) if info.font else None
+                w = width(font, code) if font else -1.0
             _GetCharOrigin(tp, i, pox, poy)
             x, y = ox.value, oy.value
-            X = t[0] * x + t[2] * y + t[4]
-            Y = t[1] * x + t[3] * y + t[5]
-            if w is None:
-                w = self._loose_width(tp, i, info, x)
-            adv = w * info.size
-            wx, wy = adv * info.ux, adv * info.uy
-            vx, vy = info.vx, info.vy
-            bx, by = X + info.desc * vx, Y + info.desc * vy
+            if w < 0:
+                w = self._loose_width(tp, i, x)
+            wx, wy = w * ux, w * uy
+            bx = t0 * x + t2 * y + t4 + desc * vx
+            by = t1 * x + t3 * y + t5 + desc * vy
             x0 = bx + (wx if wx < 0 else 0.0) + (vx if vx < 0 else 0.0)
             x1 = bx + (wx if wx > 0 else 0.0) + (vx if vx > 0 else 0.0)
             top = by + (wy if wy < 0 else 0.0) + (vy if vy < 0 else 0.0)
             bottom = by + (wy if wy > 0 else 0.0) + (vy if vy > 0 else 0.0)
             ch = {"text": s, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": bottom - top,
-                  "upright": info.upright, "dir": info.dir, "fontname": info.fontname}
-            if info.clips is not None and not _inside_clips(info.clips, (x0 + x1) / 2, (top + bottom) / 2):
+                  "upright": upright, "dir": direction, "fontname": fontname, "render_mode": mode}
+            if regions and not _inside_clips(regions, (x0 + x1) / 2, (top + bottom) / 2):
                 hidden.append(ch)
             else:
                 visible.append(ch)
         return visible, hidden
 
-    def _loose_width(self, tp: int, i: int, info: _TextObj, x: float) -> float:
-        """Advance width per unit font size from pdfium's loose box (glyphs whose width the
-        font cannot give by Unicode). Exact for unrotated text; 0 when it cannot tell."""
+    def _loose_width(self, tp: int, i: int, x: float) -> float:
+        """Advance width per unit font size from pdfium's loose box, for glyphs whose width the
+        font cannot give by Unicode. Exact for text along x; 0 when it cannot tell."""
         r = self._rect
         if not _GetLooseCharBox(tp, i, byref(r)):
             return 0.0
         m = self._m
-        _GetCharMatrix(tp, i, byref(m))
-        if abs(m.a) > 1e-6 and info.size:
-            return max((r.right - x) / m.a / info.size, 0.0)
+        _GetCharMatrix(tp, i, self._pm)
+        size = _GetFontSize(tp, i)
+        if abs(m.a) > 1e-6 and size:
+            return max((r.right - x) / m.a / size, 0.0)
         return 0.0
 
 
@@ -432,55 +427,80 @@ class TextReader:
 # clipping paths
 
 
-def _segments(get_count, get_seg, *args) -> list[tuple[int, float, float, bool]]:
-    """(type, x, y, close) of each segment of a path or clip path."""
-    fx, fy = c_float(), c_float()
-    px, py = byref(fx), byref(fy)
-    out = []
-    for k in range(get_count(*args)):
-        seg = get_seg(*args, k)
-        if not seg:
-            continue
-        _SegGetPoint(seg, px, py)
-        out.append((_SegGetType(seg), fx.value, fy.value, bool(_SegGetClose(seg))))
-    return out
+def _clip_state(clip: int) -> int | None:
+    """Identity of the clip state behind an object's clip-path handle, or None when it
+    cannot be trusted (see ``_clip_identity_works``).
+
+    pdfium's ``CPDF_ClipPath`` is one copy-on-write pointer to shared path data: every page
+    object drawn under the same clip state points to the same data, so the clip regions of
+    a page need reading once per state instead of once per object (Excel exports put each
+    glyph in its own text object, 700+ per page, under a handful of clips).
+    """
+    if _CLIP_IDENTITY:
+        return ctypes.c_void_p.from_address(clip).value
+    return None
 
 
-def _object_clips(obj: int, geo: PageGeometry, forms: dict) -> tuple | None:
+def _object_clips(obj: int, geo: PageGeometry, forms: dict, cache: dict) -> tuple | None:
     """The clip regions hiding parts of a text object: its own clipping path and those of the
     form XObjects holding it, each mapped from its content space to display space."""
     where = forms.get(obj)
     if where is None:
-        return _clip_regions(obj, geo.to_display)
+        return _clip_regions(obj, geo.to_display, cache)
     own, ancestors = where
-    regions = list(_clip_regions(obj, own) or ())
+    regions = list(_clip_regions(obj, own, cache) or ())
     for form, m in ancestors:
-        regions.extend(_clip_regions(form, m) or ())
-    return tuple(regions) or None
+        regions.extend(_clip_regions(form, m, cache) or ())
+    if not regions:
+        return None
+    key = tuple(id(r) for r in regions)
+    return cache.setdefault(key, tuple(regions))
 
 
-def _clip_regions(obj: int, t: Matrix) -> tuple | None:
+def _clip_regions(obj: int, t: Matrix, cache: dict | None = None) -> tuple | None:
     """The clip of a page object mapped by ``t`` (its content space → display): a tuple of
     regions, each a box (x0, top, x1, bottom) or a polygon (list of points); a point is
-    visible when it lies in every region. None when the object is not clipped."""
+    visible when it lies in every region. None when the object is not clipped. ``cache``
+    (one per page) keeps the regions of each clip state already read."""
     clip = _ObjGetClipPath(obj)
     if not clip:
         return None
+    key = None
+    if cache is not None:
+        state = _clip_state(clip)
+        if state == 0:
+            return None  # no clip data at all
+        if state is not None:
+            key = (state, t)
+            if key in cache:
+                return cache[key]
+    regions = _read_clip(clip, t)
+    if key is not None:
+        cache[key] = regions
+    return regions
+
+
+def _read_clip(clip: int, t: Matrix) -> tuple | None:
     n = _ClipCountPaths(clip)
     if n <= 0:
         return None
     regions = []
+    fx, fy = c_float(), c_float()
+    px, py = byref(fx), byref(fy)
+    a, b, c, d, e, f = t
     for p in range(n):
-        pts = [apply(t, x, y) for _, x, y, _ in _segments(_ClipCountPathSegments, _ClipGetPathSegment, clip, p)]
+        pts = []
+        for k in range(_ClipCountPathSegments(clip, p)):
+            seg = _ClipGetPathSegment(clip, p, k)
+            if seg and _SegGetPoint(seg, px, py):
+                x, y = fx.value, fy.value
+                pts.append((a * x + c * y + e, b * x + d * y + f))
         if len(pts) < 3:
             continue
         xs = [q[0] for q in pts]
         ys = [q[1] for q in pts]
         box = (min(xs), min(ys), max(xs), max(ys))
-        if _is_box(pts, box):
-            regions.append(box)
-        else:
-            regions.append(pts)
+        regions.append(box if _is_box(pts, box) else pts)
     return tuple(regions) if regions else None
 
 
@@ -508,6 +528,49 @@ def _in_polygon(pts: list[tuple[float, float]], x: float, y: float) -> bool:
         if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
             inside = not inside
     return inside
+
+
+def _minimal_pdf(content: bytes) -> bytes:
+    """A one-page PDF (200 × 200 pt, Helvetica as /F1) drawing ``content``."""
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _clip_identity_works() -> bool:
+    """Check on a page built here that the clip-state identity behaves as ``_clip_state``
+    assumes: objects under one clip share it, a new clip gets another, no clip has none.
+    If pdfium's layout ever differs, every clip is simply read per object."""
+    # each text overflows its clip (pdfium drops a clip that contains its whole object)
+    content = (b"q 0 0 100 100 re W n BT /F1 10 Tf 90 10 Td (AAAA) Tj ET BT /F1 10 Tf 90 30 Td (BBBB) Tj ET Q "
+               b"q 0 0 50 50 re W n BT /F1 10 Tf 40 10 Td (CCCC) Tj ET Q BT /F1 10 Tf 40 60 Td (DDDD) Tj ET")
+    try:
+        with RawDocument(_minimal_pdf(content)) as doc, doc.page(0) as page:
+            objs = [_GetObject(page.handle, k) for k in range(_CountObjects(page.handle))]
+            if len(objs) != 4:
+                return False
+            clips = [_ObjGetClipPath(o) for o in objs]
+            ids = [ctypes.c_void_p.from_address(c).value if c else None for c in clips]
+            boxes = [_read_clip(c, IDENTITY) if c and i else None for c, i in zip(clips, ids)]
+    except Exception:
+        return False
+    return (ids[0] is not None and ids[0] == ids[1] and ids[2] not in (None, ids[0]) and not ids[3]
+            and boxes[0] == boxes[1] == ((0.0, 0.0, 100.0, 100.0),) and boxes[2] == ((0.0, 0.0, 50.0, 50.0),))
 
 
 # ---------------------------------------------------------------------------------------
@@ -658,3 +721,7 @@ def _subpath_object(shape: str, pts: list[tuple[float, float]], stroke: bool, fi
     ys = [p[1] for p in pts]
     return {"object_type": kind, "x0": min(xs), "x1": max(xs), "top": min(ys), "bottom": max(ys),
             "stroke": stroke, "fill": fill, "stroking_color": scol, "non_stroking_color": ncol, "pts": pts}
+
+
+_CLIP_IDENTITY = False
+_CLIP_IDENTITY = _clip_identity_works()
