@@ -251,7 +251,9 @@ class RawPage:
 
 
 class _Fonts:
-    """Per-document caches: font names, descents and glyph widths by (font, unicode)."""
+    """Caches of font names, descents and glyph widths by font handle, for one page: a page
+    keeps its fonts alive, but once it is closed pdfium may free a font and reuse its
+    address for another on the next page."""
 
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
@@ -305,7 +307,7 @@ _UNCLIPPED = ()
 
 
 class TextReader:
-    """Reads the glyphs of pages of one document (font caches shared across its pages)."""
+    """Reads the glyphs of the pages of a document."""
 
     def __init__(self) -> None:
         self.fonts = _Fonts()
@@ -314,35 +316,37 @@ class TextReader:
         self._m = _raw.FS_MATRIX()
         self._pm = byref(self._m)
         self._rect = _raw.FS_RECTF()
+        self.glyphs: dict[tuple[int, int], tuple[str, float]] = {}  # (font, Unicode) → (text, width)
 
-    def _object_info(self, tp: int, i: int, obj: int, geo: PageGeometry, clip: bool, forms: dict,
-                     infos: dict, clips: dict) -> tuple:
-        """What every glyph of text object ``obj`` shares, as a tuple:
+    def _object_info(self, font: int, size: float, m, regions: tuple, mode: int, geo: PageGeometry) -> tuple:
+        """What every glyph of a text object shares, as a tuple:
         (ux, uy, vx, vy, desc, font, fontname, upright, dir, clip regions, render mode), where
         (ux, uy) is the display displacement of one unit of advance (font size 1) along the
         baseline, (vx, vy) that of the font size across it, desc the descent as a fraction
         of the font size; clip regions () when unclipped."""
-        m = self._m
-        _GetCharMatrix(tp, i, self._pm)
-        size = _GetFontSize(tp, i) or 1.0  # Tf; the char matrix holds text matrix × CTM (× forms)
-        font = _TextObjGetFont(obj) or 0
-        mode = _TextObjGetRenderMode(obj)
-        regions = _UNCLIPPED
-        if clip:
-            regions = _object_clips(obj, geo, forms, clips) or _UNCLIPPED
-        key = (font, size, m.a, m.b, m.c, m.d, id(regions), mode)
-        info = infos.get(key)
-        if info is None:
-            a, b, c, d = m.a, m.b, m.c, m.d
-            t, dv = geo.to_display, geo.to_device
-            ux, uy = (a * t[0] + b * t[2]) * size, (a * t[1] + b * t[3]) * size
-            vx, vy = (c * t[0] + d * t[2]) * size, (c * t[1] + d * t[3]) * size
-            da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
-            dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
-            info = infos[key] = (ux, uy, vx, vy, self.fonts.descent(font) if font else 0.0, font,
-                                 self.fonts.name(font) if font else "", da * dd > 0 and db * dc <= 0,
-                                 _direction(da, db), regions, int(mode))
-        return info
+        a, b, c, d = m.a, m.b, m.c, m.d
+        t, dv = geo.to_display, geo.to_device
+        ux, uy = (a * t[0] + b * t[2]) * size, (a * t[1] + b * t[3]) * size
+        vx, vy = (c * t[0] + d * t[2]) * size, (c * t[1] + d * t[3]) * size
+        da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
+        dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
+        return (ux, uy, vx, vy, self.fonts.descent(font) if font else 0.0, font,
+                self.fonts.name(font) if font else "", da * dd > 0 and db * dc <= 0, _direction(da, db),
+                regions, int(mode))
+
+    def _glyph(self, tp: int, i: int, font: int, code: int) -> tuple[str, float]:
+        """(text, advance width per unit font size or -1) of a glyph, cached by (font, Unicode):
+        pdfium reports a glyph without a Unicode mapping by its char code, shown as
+        ``(cid:N)`` like pdfminer does."""
+        if _HasUnicodeMapError(tp, i):
+            g = (f"(cid:{code})", -1.0)
+        else:
+            if code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
+                code = 0x2D
+            s = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+            g = (s, self.fonts.width(font, code) if font else -1.0)
+        self.glyphs[(font, code)] = g
+        return g
 
     def page_chars(self, page: RawPage, clip: bool = True, forms: dict | None = None) -> tuple[list[dict], list[dict]]:
         """(visible glyphs, glyphs hidden by a clipping path) of one page, in content order.
@@ -358,6 +362,8 @@ class TextReader:
         """
         tp = page.text
         geo = page.geometry
+        self.fonts = _Fonts()  # font handles are valid for this page only
+        self.glyphs = {}
         n = _CountChars(tp)
         if n <= 0:
             return [], []
@@ -369,27 +375,44 @@ class TextReader:
         forms = forms or {}
         infos: dict = {}
         clips: dict = {}
-        width = self.fonts.width
+        glyphs = self.glyphs
+        m, pm = self._m, self._pm
         ox, oy, pox, poy = self._ox, self._oy, self._pox, self._poy
+        trusted = _CLIP_IDENTITY
         visible: list[dict] = []
         hidden: list[dict] = []
         last = info = None
+        font = 0
         for i in range(n):
             obj = _GetTextObject(tp, i)
             if not obj:
                 continue  # generated by pdfium (inferred space / line break)
             if obj != last:
-                info = self._object_info(tp, i, obj, geo, clip, forms, infos, clips)
                 last = obj
-            ux, uy, vx, vy, desc, font, fontname, upright, direction, regions, mode = info
+                _GetCharMatrix(tp, i, pm)  # text matrix × CTM (× forms)
+                size = _GetFontSize(tp, i) or 1.0  # Tf
+                font = _TextObjGetFont(obj) or 0
+                mode = _TextObjGetRenderMode(obj)
+                regions = _UNCLIPPED
+                if clip:
+                    if obj in forms:
+                        regions = _object_clips(obj, geo, forms, clips) or _UNCLIPPED
+                    else:
+                        cp = _ObjGetClipPath(obj)
+                        state = c_void_p.from_address(cp).value if cp and trusted else (cp or None)
+                        if state:
+                            regions = clips.get(state) if trusted else None
+                            if regions is None:
+                                regions = _read_clip(cp, geo.to_display) or _UNCLIPPED
+                                if trusted:
+                                    clips[state] = regions
+                key = (font, size, m.a, m.b, m.c, m.d, id(regions), mode)
+                info = infos.get(key)
+                if info is None:
+                    info = infos[key] = self._object_info(font, size, m, regions, mode, geo)
+            ux, uy, vx, vy, desc, _, fontname, upright, direction, regions, mode = info
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
-            if _HasUnicodeMapError(tp, i):
-                s, w = f"(cid:{code})", -1.0
-            else:
-                if code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
-                    code = 0x2D
-                s = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
-                w = width(font, code) if font else -1.0
+            s, w = glyphs.get((font, code)) or self._glyph(tp, i, font, code)
             _GetCharOrigin(tp, i, pox, poy)
             x, y = ox.value, oy.value
             if w < 0:
@@ -437,7 +460,7 @@ def _clip_state(clip: int) -> int | None:
     glyph in its own text object, 700+ per page, under a handful of clips).
     """
     if _CLIP_IDENTITY:
-        return ctypes.c_void_p.from_address(clip).value
+        return ctypes.c_void_p.from_address(clip).value or 0
     return None
 
 
