@@ -87,17 +87,12 @@ def object_segments(obj: dict, max_thickness: float) -> list[Segment]:
 
 
 def object_dot(obj: dict, max_thickness: float) -> BBox | None:
-    """The box of a tiny painted mark (both sides <= ``max_thickness`` pt, visible paint):
-    one dot of a dotted ruling, or a junction square; None for anything larger or white."""
+    """The box of a tiny painted mark (both sides <= ``max_thickness`` pt, painted in a
+    visible colour): one dot of a dotted ruling, or a junction square; None otherwise."""
     x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
-    if x1 - x0 > max_thickness or bottom - top > max_thickness:
+    if x1 - x0 > max_thickness or bottom - top > max_thickness or not is_painted(obj):
         return None
-    if obj.get("object_type") == "line":
-        if not obj.get("stroke", True) or _is_light(obj.get("stroking_color")):
-            return None
-    elif not _visible(obj):
-        return None
-    return BBox(x0, top, x1, bottom)
+    return BBox(float(x0), float(top), float(x1), float(bottom))
 
 
 def _polyline_segments(pts: Sequence, tol: float) -> list[Segment]:

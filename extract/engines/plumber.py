@@ -16,7 +16,7 @@ from ..frames import Frame
 from ..layout import analyse_page
 from ..models import BBox, PageResult
 from ..primitives import PagePrimitives
-from ..rulings import is_painted, object_segments
+from ..rulings import object_dot, object_segments
 from ..settings import ExtractSettings
 
 
@@ -70,8 +70,9 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     t = settings.max_ruling_thickness
     for obj in (*page.lines, *page.rects, *page.curves):
         segs.extend(object_segments(obj, t))
-        if obj["x1"] - obj["x0"] <= t and obj["bottom"] - obj["top"] <= t and is_painted(obj):
-            dots.append(BBox(float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"])))
+        dot = object_dot(obj, t)
+        if dot is not None:
+            dots.append(dot)
     return PagePrimitives(
         page=page.page_number,
         width=float(page.width),
