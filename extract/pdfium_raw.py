@@ -338,14 +338,16 @@ class TextReader:
         """(text, advance width per unit font size or -1) of a glyph, cached by (font, Unicode):
         pdfium reports a glyph without a Unicode mapping by its char code, shown as
         ``(cid:N)`` like pdfminer does."""
+        key = (font, code)
         if _HasUnicodeMapError(tp, i):
             g = (f"(cid:{code})", -1.0)
         else:
-            if code == 0xFFFE or code == 0x2:  # pdfium's mark for a hyphen ending a line
+            if code == 0x2:  # pdfium's mark for a hyphen ending a line
                 code = 0x2D
-            s = chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+            # a glyph mapped to U+0000 stays NUL, as pdfminer reads it (an undecodable glyph)
+            s = chr(code) if 0 <= code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
             g = (s, self.fonts.width(font, code) if font else -1.0)
-        self.glyphs[(font, code)] = g
+        self.glyphs[key] = g
         return g
 
     def page_chars(self, page: RawPage, clip: bool = True, forms: dict | None = None) -> tuple[list[dict], list[dict]]:
@@ -412,6 +414,8 @@ class TextReader:
                     info = infos[key] = self._object_info(font, size, m, regions, mode, geo)
             ux, uy, vx, vy, desc, _, fontname, upright, direction, regions, mode = info
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
+            if code == 0xFFFE:  # the page text marks a line-ending hyphen (0x2) and NUL (0) so
+                code = _GetUnicode(tp, i)
             s, w = glyphs.get((font, code)) or self._glyph(tp, i, font, code)
             _GetCharOrigin(tp, i, pox, poy)
             x, y = ox.value, oy.value
@@ -532,10 +536,12 @@ def _is_box(pts, box, tol: float = 0.01) -> bool:
     return all((abs(x - x0) <= tol or abs(x - x1) <= tol) and (abs(y - y0) <= tol or abs(y - y1) <= tol) for x, y in pts)
 
 
-def _inside_clips(regions: tuple, x: float, y: float, pad: float = 0.5) -> bool:
+def _inside_clips(regions: tuple, x: float, y: float) -> bool:
+    """The point lies in every clip region (a glyph whose centre is outside is hidden: the
+    clip cuts it at least in half, and its centre would put it in the next cell)."""
     for reg in regions:
         if isinstance(reg, tuple):
-            if not (reg[0] - pad <= x <= reg[2] + pad and reg[1] - pad <= y <= reg[3] + pad):
+            if not (reg[0] <= x <= reg[2] and reg[1] <= y <= reg[3]):
                 return False
         elif not _in_polygon(reg, x, y):
             return False
