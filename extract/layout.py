@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .captions import attach_captions, text_lines
-from .cells import inside, ruled_table
+from .cells import inside, outside, ruled_table
 from .frames import Frame, dominant_direction
 from .models import PageInfo, PageResult, PageTable
 from .primitives import Char, PagePrimitives
@@ -142,7 +142,7 @@ def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[P
                 n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None) -> PageResult:
     """Captions for the tables, prose lines and page flags, given the tables found.
     ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables)."""
-    rest = [c for c in chars if not any(inside(c, t.bbox) for t in tables)] if tables else list(chars)
+    rest = outside(chars, [t.bbox for t in tables]) if tables else list(chars)
     lines = text_lines(rest, settings, garbled, clustered=None if tables else clustered)
     found, lines = attach_captions(tables, lines, settings)
     info = PageInfo(

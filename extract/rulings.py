@@ -321,9 +321,17 @@ def slot_spans(grid: RawGrid, settings: ExtractSettings) -> list[tuple[int, int,
     tol = settings.snap_tolerance
     re_, ce = grid.row_edges, grid.col_edges
     mc = settings.min_coverage
-    vbord = [[_coverage(grid.vsegs, ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
-    hbord = [[_coverage(grid.hsegs, re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
+    vnear = {x: near_segments(grid.vsegs, x, tol) for x in ce[1:-1]}
+    hnear = {y: near_segments(grid.hsegs, y, tol) for y in re_[1:-1]}
+    vbord = [[_coverage(vnear[ce[c + 1]], ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
+    hbord = [[_coverage(hnear[re_[r + 1]], re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
     return spans_from_borders(vbord, hbord)
+
+
+def near_segments(segs: Sequence[Segment], pos: float, tol: float) -> list[Segment]:
+    """The rulings within ``tol`` of ``pos``: all ``_coverage`` looks at along one edge, so
+    the slots of an edge scan them instead of every ruling of the frame."""
+    return [s for s in segs if abs(s.pos - pos) <= tol]
 
 
 def spans_from_borders(vbord: Sequence[Sequence[bool]], hbord: Sequence[Sequence[bool]]) -> list[tuple[int, int, int, int]]:

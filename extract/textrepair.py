@@ -327,4 +327,5 @@ def garbled_verdict(r: GarbleReport, *, min_chars: int = 20, bad_ratio: float = 
 
 
 def has_bad_text(text: str) -> bool:
-    return bool(_CID.search(text)) or any(is_bad_glyph(c) for c in text)
+    """``text`` holds a (cid:NN) or a character ``is_bad_glyph`` rejects."""
+    return _CID.search(text) is not None or _BAD_CHAR.search(text) is not None
