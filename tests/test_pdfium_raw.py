@@ -24,8 +24,8 @@ SHARED = ROOT.parent / "shared"
 def read_page(data: bytes, index: int = 0):
     """(visible glyphs, hidden glyphs, paths, images) of one page."""
     with pr.RawDocument(data) as doc, doc.page(index) as page:
-        paths, images, forms = pr.ObjectReader().page_objects(page)
-        visible, hidden = pr.TextReader().page_chars(page, forms=forms)
+        paths, images, texts = pr.ObjectReader().page_objects(page)
+        visible, hidden = pr.TextReader().page_chars(page, texts=texts)
         return visible, hidden, paths, images
 
 

@@ -38,8 +38,8 @@ class PdfiumDocument:
     def primitives(self, page_no: int) -> PagePrimitives:
         """Glyphs (hidden ones dropped), rulings, dots and images of one page (1-based)."""
         with self.doc.page(page_no - 1) as page:
-            objects, images, forms = self.objects.page_objects(page)
-            chars, hidden = self.text.page_chars(page, forms=forms)
+            objects, images, texts = self.objects.page_objects(page)
+            chars, hidden = self.text.page_chars(page, texts=texts)
             geo = page.geometry
         thick = self.settings.max_ruling_thickness
         segs = []
@@ -89,8 +89,8 @@ class HiddenGlyphs:
     def boxes(self, page_no: int) -> list[dict]:
         """Hidden glyphs of one page (1-based), in this engine's coordinates."""
         with self.doc.page(page_no - 1) as page:
-            forms = self.objects.page_objects(page)[2]
-            return self.text.page_chars(page, forms=forms)[1]
+            texts = self.objects.page_objects(page)[2]
+            return self.text.page_chars(page, texts=texts)[1]
 
     def drop(self, page_no: int, chars, dx: float = 0.0, dy: float = 0.0, tol: float = 0.5) -> tuple[list, int]:
         """(``chars`` without the hidden ones, how many were dropped). A glyph is hidden when
