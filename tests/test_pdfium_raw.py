@@ -346,3 +346,31 @@ def test_a_user_password_is_reported_with_pdfiums_code():
     with pytest.raises(pr.PdfiumOpenError) as e:
         pr.RawDocument((ROOT / "fixtures" / "bad" / "encrypted-user-password.pdf").read_bytes())
     assert e.value.code == pr.ERR_PASSWORD
+
+
+def test_word_spaces_are_the_space_glyphs_drawn_never_inferred_ones():
+    """A space drawn as a text object of its own (pdfium's text page skips it: it has no
+    ink) is a glyph; a gap pdfium fills with a space of its own is not. Same as pdfminer."""
+    import pdfplumber
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def draw(c):
+        x = 100.0
+        for word in ("Merged", " ", "cell"):  # three text objects (BT … ET each)
+            t = c.beginText(x, 200)
+            t.setFont("Helvetica", 10)
+            t.textOut(word)
+            c.drawText(t)
+            x += stringWidth(word, "Helvetica", 10)
+        c.setFont("Helvetica", 10)
+        c.drawString(100, 150, "AB")  # two words 40 pt apart, no space drawn
+        c.drawString(140, 150, "CD")
+
+    data = reportlab_pdf(draw)
+    visible, _, _, _ = read_page(data)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        ref = pdf.pages[0].chars
+    assert [c["text"] for c in visible] == [c["text"] for c in ref] == list("Merged cell") + list("ABCD")
+    space = visible[6]
+    assert space["x0"] == pytest.approx(100 + stringWidth("Merged", "Helvetica", 10), abs=0.01)
+    assert (space["top"], space["bottom"]) == pytest.approx((visible[5]["top"], visible[5]["bottom"]), abs=0.01)
