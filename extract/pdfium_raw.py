@@ -8,15 +8,25 @@ calls replace per-glyph calls where pdfium has them (``FPDFText_GetText``), and 
 is the same for every glyph of a text object (matrix, font, size, clip) is read once
 per object.
 
-Everything returned is in the pdfplumber convention of ``primitives.PagePrimitives``:
-PDF points, origin at the top-left of the page as displayed (after ``/Rotate``),
-relative to the page's MediaBox, x right, y down.
+Everything returned is in the convention of ``primitives.PagePrimitives``: PDF points,
+origin at the top-left corner of the page's MediaBox as displayed (after ``/Rotate``),
+x right, y down. (pdfplumber measures from user-space 0,0 instead, so on a page whose
+MediaBox does not start at 0,0 its boxes are shifted by the MediaBox origin.)
 
 - Glyph boxes are computed the way pdfminer computes them (so the pdfium and
   pdfplumber engines see the same geometry): the glyph's advance width along the
   baseline times the font's descent..descent + font size across it, mapped by the
   glyph's text matrix; pdfium's own boxes are the ink box (tight) or an ascent-based
-  box (loose), neither of which is pdfminer's.
+  box (loose), neither of which is pdfminer's. Two differences remain: pdfium keeps
+  glyph widths in whole 1/1000 em, so positions drift by up to ~0.1 pt along a long
+  run; and for a font whose descriptor gives Descent 0, pdfium measures the descent in
+  the font program where pdfminer keeps 0 (the box sits ~0.12 em lower).
+- A glyph's text and width depend only on its font and the Unicode pdfium reports (its
+  char code when unmapped, shown ``(cid:N)``), so they are read once per page and font.
+- Spaces: pdfium infers spaces at wide gaps (``FPDFText_IsGenerated``); those are not
+  glyphs. A space drawn as a text object of its own has no ink, and pdfium's text page
+  skips it; it is put back (``TextReader._lone_spaces``) so word spaces
+  (``textrepair.mark_word_spaces``) are the same as pdfminer's.
 - Painted paths come back as pdfplumber-shaped dicts (``object_type`` line / rect /
   curve, ``x0 x1 top bottom``, ``stroke``, ``fill``, colours, ``pts``), one per subpath,
   classified as pdfminer does, so ``rulings.object_segments`` gives the same rulings
@@ -25,7 +35,8 @@ relative to the page's MediaBox, x right, y down.
 - A glyph whose centre lies outside its text object's clipping path is hidden: the
   PDF paints nothing there (Excel/WPS write a cell's whole overflowing string and
   clip it at the cell edge). Hidden glyphs are returned apart, never mixed with the
-  visible ones.
+  visible ones. pdfium drops a clip that holds its whole object, and objects drawn
+  under one clip state share it, so clips are read once per state (``_clip_state``).
 
 Handles are closed deterministically: ``RawDocument.close`` and ``RawPage.close``
 (both context managers) free the pdfium document, page and text page at once rather
