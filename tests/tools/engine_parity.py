@@ -108,10 +108,11 @@ def compare_boxes(ca, cb, doc: str) -> list[dict]:
     off = [(c, d) for c, d in deltas if max(abs(x) for x in d) > BOX_TOL]
     if not off:
         return []
-    shifts = Counter(d for _, d in deltas)
-    if len(shifts) == 1:
-        (d,) = shifts
-        return [{"doc": doc, "dataset": "cells.box", "page": None, "shift": list(d)}]
+    dx = sorted(d[0] for _, d in deltas)[len(deltas) // 2]
+    dy = sorted(d[1] for _, d in deltas)[len(deltas) // 2]
+    if all(abs(d[0] - dx) <= BOX_TOL and abs(d[2] - dx) <= BOX_TOL and abs(d[1] - dy) <= BOX_TOL
+           and abs(d[3] - dy) <= BOX_TOL for _, d in deltas):
+        return [{"doc": doc, "dataset": "cells.box", "page": None, "shift": [round(dx), round(dy)]}]
     by_page: dict[int, list] = {}
     for c, d in off:
         by_page.setdefault(c.page, []).append({**_record(c), "box_delta": list(d)})
