@@ -48,7 +48,7 @@ ENGINES: dict[str, str] = {
     "camelot": "budgetpdf.extract.engines.camelot:CamelotEngine",
     "pdfium": "budgetpdf.extract.engines.pdfium:PdfiumEngine",
 }
-DEFAULT_ENGINE = "pdfplumber"
+DEFAULT_ENGINE = "pdfium"
 
 
 def get_engine(name: str) -> Engine:
