@@ -57,6 +57,8 @@ from dataclasses import dataclass
 import pypdfium2  # noqa: F401  (initialises the pdfium library once per process)
 import pypdfium2.raw as _raw
 
+from .engines.plumber import DESCENT as BASELINE_DESCENT
+
 
 def _fn(name: str, restype, *argtypes):
     """A prototype of pdfium's ``name`` taking integer handles (no pointer-type checks)."""
@@ -344,7 +346,12 @@ class TextReader:
         vx, vy = (c * t[0] + d * t[2]) * size, (c * t[1] + d * t[3]) * size
         da, db = a * dv[0] + b * dv[2], a * dv[1] + b * dv[3]
         dc, dd = c * dv[0] + d * dv[2], c * dv[1] + d * dv[3]
-        return (ux, uy, vx, vy, self.fonts.descent(font) if font else 0.0, font,
+        desc = self.fonts.descent(font) if font else 0.0
+        if geo.rotation == 0 and not -0.5 <= desc <= 0.05:
+            # the box would not hold the baseline in its lower half: rebuilt from the baseline
+            # as the pdfplumber engine does (engines.plumber.baseline_box; 杭州 2024 digits)
+            desc = -BASELINE_DESCENT
+        return (ux, uy, vx, vy, desc, font,
                 self.fonts.name(font) if font else "", da * dd > 0 and db * dc <= 0, _direction(da, db),
                 regions, int(mode))
 
