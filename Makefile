@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 OUT ?= outputs
 JOBS ?=
 
-.PHONY: setup extract report test bench fixtures clean
+.PHONY: setup extract report test bench bench-memory fixtures clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,9 +29,15 @@ report: setup
 test: setup
 	$(BIN)/python -m pytest
 
-## bench: speed/accuracy side by side with raw pdfplumber and camelot (PROFILE=1 adds a profile)
+## bench: speed/accuracy side by side with raw pdfplumber, camelot, tablers, pdf-oxide (PROFILE=1 adds a profile)
 bench: setup
+	$(BIN)/python -c "import tablers, pdf_oxide" 2>/dev/null || $(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py $(if $(PROFILE),--profile,)
+
+## bench-memory: one worker's resident memory over a 1500-page document and a 1000-document batch
+bench-memory: setup
+	$(BIN)/python bench/memory.py long
+	$(BIN)/python bench/memory.py batch
 
 ## fixtures: regenerate fixture PDFs and their truth (needs LibreOffice, CJK fonts, poppler, qpdf)
 fixtures: setup

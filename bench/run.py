@@ -1,8 +1,9 @@
-"""Speed and accuracy of budgetpdf beside raw pdfplumber, camelot (and PyMuPDF if present).
+"""Speed and accuracy of budgetpdf beside raw pdfplumber, camelot, tablers, pdf-oxide (and
+PyMuPDF if present), and of its pdfium engine (the default) beside its pdfplumber engine.
 
-    python bench/run.py              # fixtures + real corpus sample (make bench)
+    python bench/run.py              # fixtures + real corpus sample + prose pages (make bench)
     python bench/run.py --quick      # fixtures only, one run per tool (smoke test)
-    python bench/run.py --profile    # also cProfile the full pipeline on the fixtures
+    python bench/run.py --profile    # also cProfile the full pipeline on the fixtures and the sample
 
 Every timed run is a fresh child process (``--worker TOOL --pages-file F --out F``): it
 imports, warms up on a tiny PDF (not timed), then times the whole corpus and reports the
@@ -37,9 +38,14 @@ FIXTURES = ROOT / "fixtures" / "docs"
 REAL = ROOT.parent / "shared" / "corpus" / "real"  # shared/ beside the project, when present
 SEED = 20240601
 REAL_SAMPLE_PAGES = 100
+PROSE_SAMPLE_PAGES = 40
+EXPECTED = ROOT / "tests" / "data" / "real_corpus_expected.json"  # narrative_pages, read off the PDFs
 
 FULL = "budgetpdf-full"
-TOOLS = [FULL, "budgetpdf-extract", "pdfplumber", "camelot-lattice", "pymupdf"]
+BARE_TEXT = "pypdfium2-text"
+TOOLS = [FULL, "budgetpdf-full-pdfplumber", "budgetpdf-extract", "pdfplumber", "camelot-lattice", "tablers",
+         "pdf-oxide", "pymupdf"]
+PROSE_TOOLS = [FULL, BARE_TEXT]
 
 
 def norm(text: str | None) -> str:
@@ -50,10 +56,11 @@ def norm(text: str | None) -> str:
 # tools (run inside the worker). Each returns {page: [cell texts]} for one document,
 # plus, for the full pipeline, its records.
 
-def tool_full(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+def tool_full(path: Path, pages: list[int], engine: str | None = None) -> tuple[dict[int, list[str]], dict]:
+    from budgetpdf.extract.engines import DEFAULT_ENGINE
     from budgetpdf.pipeline import process_file
 
-    out = process_file(path)
+    out = process_file(path, engine=engine or DEFAULT_ENGINE)
     found: dict[int, list[str]] = {}
     span = {t.table_id: (t.page_start, t.page_end) for t in out.tables}
     for c in out.cells:
@@ -75,10 +82,14 @@ def tool_full(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]
     return found, extra
 
 
-def tool_extract(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
-    from budgetpdf.extract import extract_document
+def tool_full_pdfplumber(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+    return tool_full(path, pages, engine="pdfplumber")
 
-    doc = extract_document(path, engine="pdfplumber", pages=pages)
+
+def tool_extract(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+    from budgetpdf.extract import DEFAULT_ENGINE, extract_document
+
+    doc = extract_document(path, engine=DEFAULT_ENGINE, pages=pages)
     found: dict[int, list[str]] = {}
     for t in doc.tables:
         found.setdefault(t.page, []).extend(x for x in (norm(c.text) for c in t.cells) if x)
@@ -126,12 +137,58 @@ def tool_pymupdf(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], di
     return found, {}
 
 
-TOOL_FUNCS = {FULL: tool_full, "budgetpdf-extract": tool_extract, "pdfplumber": tool_pdfplumber,
-              "camelot-lattice": tool_camelot, "pymupdf": tool_pymupdf}
+def tool_tablers(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+    import tablers
+
+    found: dict[int, list[str]] = {}
+    doc = tablers.Document(str(path))
+    try:
+        for p in pages:
+            page = doc.get_page(p - 1)
+            for table in tablers.find_tables(page, extract_text=True):
+                found.setdefault(p, []).extend(x for x in (norm(c.text) for c in table.cells) if x)
+    finally:
+        doc.close()
+    return found, {}
+
+
+def tool_pdf_oxide(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+    import pdf_oxide
+
+    found: dict[int, list[str]] = {}
+    doc = pdf_oxide.PdfDocument(str(path))
+    for p in pages:
+        for table in doc.extract_tables(p - 1) or ():
+            found.setdefault(p, []).extend(
+                x for row in table.get("rows", ()) for x in (norm(c.get("text")) for c in row.get("cells", ())) if x)
+    return found, {}
+
+
+def tool_bare_text(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
+    """pypdfium2's bare text extraction: load the page and its text page, read all its text."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        for p in pages:
+            page = doc[p - 1]
+            text = page.get_textpage()
+            text.get_text_range()
+            text.close()
+            page.close()
+    finally:
+        doc.close()
+    return {}, {}
+
+
+TOOL_FUNCS = {FULL: tool_full, "budgetpdf-full-pdfplumber": tool_full_pdfplumber, "budgetpdf-extract": tool_extract,
+              "pdfplumber": tool_pdfplumber, "camelot-lattice": tool_camelot, "tablers": tool_tablers,
+              "pdf-oxide": tool_pdf_oxide, "pymupdf": tool_pymupdf, BARE_TEXT: tool_bare_text}
+OPTIONAL = {"pymupdf": "pymupdf", "tablers": "tablers", "pdf-oxide": "pdf_oxide"}  # tool → module it needs
 
 
 def available_tools() -> list[str]:
-    return [t for t in TOOLS if t != "pymupdf" or find_spec("pymupdf") is not None]
+    return [t for t in TOOLS if t not in OPTIONAL or find_spec(OPTIONAL[t]) is not None]
 
 
 def target_key(pt: dict) -> list:
@@ -208,6 +265,31 @@ def write_subset(src: Path, pages: list[int], dst: Path) -> None:
 def fixture_corpus() -> list[dict]:
     return [{"key": f.stem, "path": str(f), "pages": list(range(1, page_count(f) + 1))}
             for f in sorted(FIXTURES.glob("*.pdf"))]
+
+
+def prose_corpus(tmp: Path) -> tuple[list[dict], list]:
+    """A seeded sample of the real corpus's prose pages (``narrative_pages`` of
+    tests/data/real_corpus_expected.json, written by reading the PDFs; unusable text
+    layers left out), written as one small PDF per source document."""
+    expected = json.loads(EXPECTED.read_text("utf-8"))
+    pool = []
+    for name, exp in sorted(expected.items()):
+        f = REAL / name
+        if f.exists() and exp.get("usable", True):
+            bad = set(exp.get("unusable_pages", ()))
+            pool += [(f, p) for p in exp.get("narrative_pages", ()) if p not in bad]
+    sample = sorted(random.Random(SEED).sample(pool, min(PROSE_SAMPLE_PAGES, len(pool))))
+    by_doc: dict[Path, list[int]] = {}
+    for f, p in sample:
+        by_doc.setdefault(f, []).append(p)
+    docs, chosen = [], []
+    (tmp / "prose").mkdir(exist_ok=True)
+    for f, pages in by_doc.items():
+        dst = tmp / "prose" / f.name
+        write_subset(f, pages, dst)
+        docs.append({"key": f.stem, "path": str(dst), "pages": list(range(1, len(pages) + 1))})
+        chosen.append({"doc": f.name, "pages": pages})
+    return docs, [{"population_pages": len(pool), "seed": SEED, "sample": chosen}]
 
 
 def real_corpus(tmp: Path) -> tuple[list[dict], list]:
@@ -361,7 +443,7 @@ def machine() -> dict:
         pass
     versions = {}
     for pkg in ("budgetpdf", "pdfplumber", "pdfminer.six", "camelot-py", "pypdfium2", "opencv-python",
-                "opencv-python-headless", "pandas", "numpy", "pymupdf"):
+                "opencv-python-headless", "pandas", "numpy", "pymupdf", "tablers", "pdf_oxide"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -371,6 +453,7 @@ def machine() -> dict:
     except OSError:
         commit = None
     return {"cpu": cpu, "cores": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
+            "loadavg_at_start": os.getloadavg(),
             "python": platform.python_version(), "platform": platform.platform(), "packages": versions,
             "git_commit": commit, "date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
 
@@ -437,6 +520,35 @@ def table_md(results: dict) -> str:
     return "\n".join(lines)
 
 
+def targets_md(results: dict) -> str:
+    """The issue-16 targets, from the paired ratios (time ratio = 1 / speed ratio)."""
+    lines = ["| target | corpus | measured | met |", "|---|---|---:|---|"]
+
+    def ratio(corpus: str, tool: str) -> float | None:
+        r = results["corpora"].get(corpus, {}).get(tool, {}).get("full_over_peer_speed", {})
+        return r.get("median")
+
+    for corpus in ("fixtures", "real"):
+        r = ratio(corpus, "pdfplumber")
+        if r:
+            lines.append(f"| full pipeline time ÷ raw pdfplumber extract_tables() time <= 0.25 | {corpus} | "
+                         f"{1 / r:.3f} | {'yes' if 1 / r <= 0.25 else 'no'} |")
+        r = ratio(corpus, "camelot-lattice")
+        if r:
+            lines.append(f"| full pipeline >= 10x faster than camelot lattice | {corpus} | {r:.1f}x | "
+                         f"{'yes' if r >= 10 else 'no'} |")
+        tr = results["corpora"].get(corpus, {})
+        if FULL in tr and "budgetpdf-full-pdfplumber" in tr:
+            a, b = tr[FULL]["peak_rss_mb"], tr["budgetpdf-full-pdfplumber"]["peak_rss_mb"]
+            lines.append(f"| peak RSS no higher than the pdfplumber engine's ({b:.0f} MB) | {corpus} | {a:.0f} MB | "
+                         f"{'yes' if a <= b else 'no'} |")
+    r = ratio("prose", BARE_TEXT)
+    if r:
+        lines.append(f"| prose pages: full pipeline time ÷ pypdfium2 bare text time <= 3 | prose | {1 / r:.2f} | "
+                     f"{'yes' if 1 / r <= 3 else 'no'} |")
+    return "\n".join(lines)
+
+
 def profile(docs: list[dict]) -> None:
     import cProfile
     import io
@@ -453,19 +565,21 @@ def profile(docs: list[dict]) -> None:
     prof.disable()
     prof.dump_stats(str(BENCH / "profile.prof"))
     buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).strip_dirs().sort_stats("cumulative").print_stats(40)
+    stats = pstats.Stats(prof, stream=buf).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(30)
     (BENCH / "profile.txt").write_text(buf.getvalue())
-    print(f"profile: bench/profile.txt (top 40 by cumulative time), bench/profile.prof")
+    print("profile: bench/profile.txt (top 40 by cumulative, top 30 by own time), bench/profile.prof")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fixtures only, one run per tool")
-    ap.add_argument("--profile", action="store_true", help="cProfile the full pipeline on the fixtures")
+    ap.add_argument("--profile", action="store_true", help="cProfile the full pipeline on the fixtures and the sample")
     ap.add_argument("--runs", type=int, default=3, help="A/B pairs per peer (default 3)")
     ap.add_argument("--tools", help="comma-separated subset of " + ",".join(TOOLS))
     ap.add_argument("--out", default=str(BENCH / "results.json"))
-    ap.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    ap.add_argument("--worker", choices=list(TOOL_FUNCS), help=argparse.SUPPRESS)
     ap.add_argument("--pages-file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--dump", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -492,19 +606,25 @@ def main(argv: list[str] | None = None) -> int:
         write_subset(Path(fixtures[0]["path"]), warm_pages, warm_pdf)
         warmup = {"path": str(warm_pdf), "pages": [1, 2]}
         results["corpora"]["fixtures"] = bench_corpus("fixtures", fixtures, warmup, tools, runs, tmp, True)
+        docs: list[dict] = []
         if not args.quick:
             if REAL.is_dir() and any(REAL.glob("*.pdf")):
                 docs, (sample,) = real_corpus(tmp)
                 results["real_sample"] = sample
                 results["corpora"]["real"] = bench_corpus("real", docs, warmup, tools, runs, tmp, False)
+                prose, (psample,) = prose_corpus(tmp)
+                results["prose_sample"] = psample
+                results["corpora"]["prose"] = bench_corpus("prose", prose, warmup, PROSE_TOOLS, runs, tmp, False)
             else:
                 print(f"== real: {REAL} absent, skipped")
         if args.profile:
-            profile(fixtures)
+            profile(fixtures + docs)
     results["wall_seconds"] = time.perf_counter() - t_start
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print()
     print(table_md(results))
+    print()
+    print(targets_md(results))
     print()
     for corpus, tr in results["corpora"].items():
         for tool, r in tr.items():

@@ -182,8 +182,10 @@ def _warm_up(config: RunConfig) -> None:
         from budgetpdf.extract.engines import get_engine
 
         get_engine(config.engine)
-        import pdfplumber  # noqa: F401  (every engine reads glyphs or rules through these)
-        import pypdfium2  # noqa: F401
+        import pypdfium2  # noqa: F401  (every engine opens the file with pdfium first)
+
+        if config.engine != "pdfium":  # pdfplumber and camelot read glyphs through pdfminer
+            import pdfplumber  # noqa: F401
     except Exception:  # a broken install shows up as the file's error, not here
         pass
 

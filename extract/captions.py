@@ -22,12 +22,14 @@ def _bbox(chs: Sequence[Char]) -> BBox:
     return BBox(min(c["x0"] for c in chs), min(c["top"] for c in chs), max(c["x1"] for c in chs), max(c["bottom"] for c in chs))
 
 
-def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool) -> list[TextLine]:
+def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool,
+               clustered: list[list[Char]] | None = None) -> list[TextLine]:
     """Repaired lines outside tables; a wide gap splits a line (`编制部门：…   单位：元`).
 
     Lines holding undecodable glyphs are dropped (the page is flagged instead). Glyphs
     running in another direction than the page's reading frame (``dir`` ≠ 0) make lines
-    of their own, read in their direction.
+    of their own, read in their direction. ``clustered``: ``cluster_lines(chars)`` when
+    the caller already has it (all glyphs upright).
     """
     if any(c.get("dir") for c in chars):
         from .frames import Frame
@@ -39,7 +41,7 @@ def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool) 
             out.extend(frame.line_back(ln) for ln in text_lines(turned, settings, garbled))
         return out
     out: list[TextLine] = []
-    for ln in cluster_lines(chars, settings.line_overlap):
+    for ln in clustered if clustered is not None else cluster_lines(chars, settings.line_overlap):
         for chunk in split_chunks(ln, settings.line_split_gap_ratio):
             text = line_text(chunk, settings.word_gap_ratio)
             if not text:

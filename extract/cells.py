@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .models import BBox, GridCell, PageTable
 from .primitives import Char, Segment
-from .rulings import RawGrid, _coverage, slot_spans
+from .rulings import RawGrid, _coverage, near_segments, slot_spans
 from .settings import ExtractSettings
 from .textrepair import chars_to_text, cluster_lines, has_bad_text, is_numeric, line_text
 
@@ -33,6 +33,20 @@ def inside(ch: Char, bbox: BBox, pad: float = 1.0) -> bool:
     return bbox.x0 - pad <= x <= bbox.x1 + pad and bbox.top - pad <= y <= bbox.bottom + pad
 
 
+def outside(chars: Sequence[Char], boxes: Sequence[BBox], pad: float = 1.0) -> list[Char]:
+    """The glyphs ``inside`` none of ``boxes`` (same test, the boxes grown once)."""
+    grown = [(b.x0 - pad, b.x1 + pad, b.top - pad, b.bottom + pad) for b in boxes]
+    out = []
+    for ch in chars:
+        x, y = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for x0, x1, top, bottom in grown:
+            if x0 <= x <= x1 and top <= y <= bottom:
+                break
+        else:
+            out.append(ch)
+    return out
+
+
 def _slot_of(edges: Sequence[float], v: float) -> int | None:
     i = bisect.bisect_right(edges, v) - 1
     if 0 <= i < len(edges) - 1:
@@ -43,12 +57,17 @@ def _slot_of(edges: Sequence[float], v: float) -> int | None:
 def assign_slots(chars: Sequence[Char], row_edges: Sequence[float], col_edges: Sequence[float]) -> dict[tuple[int, int], list[Char]]:
     """Glyphs by the grid slot (row, col) holding their centre; glyphs outside the grid are left out."""
     slots: dict[tuple[int, int], list[Char]] = {}
-    for ch in chars:
-        x, y = center(ch)
-        r = _slot_of(row_edges, y)
-        c = _slot_of(col_edges, x)
-        if r is not None and c is not None:
-            slots.setdefault((r, c), []).append(ch)
+    nr, nc = len(row_edges) - 1, len(col_edges) - 1
+    for ch in chars:  # _slot_of(edges, centre) of both axes, inline (a hot loop)
+        r = bisect.bisect_right(row_edges, (ch["top"] + ch["bottom"]) / 2) - 1
+        if 0 <= r < nr:
+            c = bisect.bisect_right(col_edges, (ch["x0"] + ch["x1"]) / 2) - 1
+            if 0 <= c < nc:
+                lst = slots.get((r, c))
+                if lst is None:
+                    slots[(r, c)] = [ch]
+                else:
+                    lst.append(ch)
     return slots
 
 
@@ -84,7 +103,8 @@ def split_unruled_bands(grid: RawGrid, slots: dict[tuple[int, int], list[Char]],
     tol, mc = settings.snap_tolerance, settings.min_coverage
 
     def ruled_across(y: float) -> bool:
-        return all(_coverage(grid.hsegs, y, ce[c], ce[c + 1], tol) >= mc for c in range(C))
+        near = near_segments(grid.hsegs, y, tol)
+        return all(_coverage(near, y, ce[c], ce[c + 1], tol) >= mc for c in range(C))
 
     new_rows: list[float] = []
     new_segs: list[Segment] = []
@@ -212,4 +232,4 @@ def ruled_table(grid: RawGrid, chars: Sequence[Char], page_no: int, garbled: boo
                            synthetic_row_edges=grid.synthetic_rows, text_source=text_source, slots=slots)
 
 
-__all__ = ["assign_slots", "center", "grid_cells", "inside", "make_page_table", "ruled_table", "split_unruled_bands"]
+__all__ = ["assign_slots", "center", "grid_cells", "inside", "make_page_table", "outside", "ruled_table", "split_unruled_bands"]

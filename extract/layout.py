@@ -6,6 +6,11 @@ The chain, each step a pure function of its own module::
                    ─ cells.ruled_table (slots, spans, repaired text) ─ unruled (no rulings)
                    ─ captions (titles above, notes below, prose) ─▶ PageResult
 
+Cheap pages stay cheap: ``table_evidence`` decides from the primitives alone whether a
+page can hold a ruled table (rulings of both orientations) and whether it can hold a
+text-aligned one (enough figures), so a prose page skips grid building and clusters its
+lines once.
+
 Engines (``engines/``) only read primitives off the page; camelot, which finds its own
 grids, joins the chain at ``finish_page``.
 """
@@ -16,13 +21,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .captions import attach_captions, text_lines
-from .cells import inside, ruled_table
+from .cells import inside, outside, ruled_table
 from .frames import Frame, dominant_direction
 from .models import PageInfo, PageResult, PageTable
 from .primitives import Char, PagePrimitives
 from .rulings import dotted_segments, grid_from_group, group_segments, merge_segments
 from .settings import ExtractSettings
-from .textrepair import dedupe_chars, garble_report, garbled_verdict, is_bad_glyph, mark_word_spaces
+from .textrepair import cluster_lines, dedupe_chars, garble_report, garbled_verdict, is_bad_glyph, mark_word_spaces
+
+_DASHES = frozenset("-—–")
 
 
 def visible_chars(prims: PagePrimitives, settings: ExtractSettings) -> list[Char]:
@@ -65,6 +72,41 @@ def text_flags(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSe
     return rep.n_chars, has_text, garbled
 
 
+def table_evidence(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[bool, bool]:
+    """(may hold a ruled table, may hold a text-aligned table), from the primitives alone.
+
+    Both are necessary conditions of what the table finders need, so answering False
+    never loses a table:
+
+    - ruled: a frame needs a horizontal and a vertical ruling (``grid_from_group``): a
+      segment longer than 1 pt of each orientation, or dots, which may chain into
+      rulings of either; a page with underlines only has no frame.
+    - text-aligned: ``unruled`` needs ``unruled_min_rows`` lines of at least
+      ``unruled_min_numeric_cols`` figures each; a figure holds a digit or is a dash, so
+      the page needs at least that many glyphs that are digits or dashes.
+    """
+    h = v = bool(prims.dots)
+    if not (h and v):
+        for s in prims.segments:
+            if s.b - s.a > 1.0:
+                if s.orient == "h":
+                    h = True
+                else:
+                    v = True
+                if h and v:
+                    break
+    need = settings.unruled_min_rows * settings.unruled_min_numeric_cols
+    n = 0
+    if settings.detect_unruled:
+        for c in chars:
+            t = c["text"]
+            if t in _DASHES or any(x.isdigit() for x in t):
+                n += 1
+                if n >= need:
+                    break
+    return h and v, n >= need
+
+
 def ruled_tables(prims: PagePrimitives, chars: Sequence[Char], garbled: bool, settings: ExtractSettings,
                  engine: str) -> list[PageTable]:
     """Tables framed by the page's rulings (frames drawn inside another frame dropped)."""
@@ -97,10 +139,11 @@ def drop_nested(tables: list[PageTable]) -> list[PageTable]:
 
 
 def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[PageTable], settings: ExtractSettings,
-                n_chars: int, has_text: bool, garbled: bool) -> PageResult:
-    """Captions for the tables, prose lines and page flags, given the tables found."""
-    rest = [c for c in chars if not any(inside(c, t.bbox) for t in tables)] if tables else list(chars)
-    lines = text_lines(rest, settings, garbled)
+                n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None) -> PageResult:
+    """Captions for the tables, prose lines and page flags, given the tables found.
+    ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables)."""
+    rest = outside(chars, [t.bbox for t in tables]) if tables else list(chars)
+    lines = text_lines(rest, settings, garbled, clustered=None if tables else clustered)
     found, lines = attach_captions(tables, lines, settings)
     info = PageInfo(
         page=prims.page,
@@ -129,21 +172,29 @@ def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) 
 
     When most glyphs run sideways (a landscape table drawn turned on a portrait page), the
     page is read in the frame where they are upright (``frames.Frame``) and every box is
-    mapped back to page coordinates. A table whose text still runs sideways in the frame
+    mapped back to page coordinates. ``table_evidence`` spares a page that cannot hold a
+    table the grid and column searches. A table whose text still runs sideways in the frame
     it was read in is counted in ``PageInfo.sideways_tables`` (the document is then
     partial, naming the page), never passed off as read.
     """
     from .unruled import find_unruled_tables
 
-    turn = dominant_direction(visible_chars(prims, settings))
+    chars = visible_chars(prims, settings)
+    turn = dominant_direction(chars)
     frame = Frame(turn, prims.width, prims.height)
     fprims = frame.primitives(prims)
-    chars = visible_chars(fprims, settings)
+    if fprims is not prims:
+        chars = visible_chars(fprims, settings)
     n_chars, has_text, garbled = text_flags(fprims, chars, settings)
-    tables = ruled_tables(fprims, chars, garbled, settings, engine)
-    if not tables and settings.detect_unruled and has_text and not garbled:
-        tables = find_unruled_tables(chars, fprims.page, settings, engine=engine, text_source=fprims.text_source)
-    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled)
+    may_ruled, may_unruled = table_evidence(fprims, chars, settings)
+    tables = ruled_tables(fprims, chars, garbled, settings, engine) if may_ruled else []
+    clustered = None
+    if not tables and settings.detect_unruled and has_text and not garbled and may_unruled:
+        if not any(c.get("dir") for c in chars):
+            clustered = cluster_lines(chars, settings.line_overlap)
+        tables = find_unruled_tables(chars, fprims.page, settings, engine=engine, text_source=fprims.text_source,
+                                     lines=clustered)
+    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled, clustered)
     sideways = sum(1 for t in result.tables if _reads_sideways(t, chars))
     info = replace(result.info, width=prims.width, height=prims.height, reading_turn=turn, sideways_tables=sideways,
                    lines=tuple(frame.line_back(l) for l in result.info.lines))
@@ -160,4 +211,5 @@ def _reads_sideways(t: PageTable, chars: Sequence[Char]) -> bool:
     return len(inside_chars) >= 10 and sum(1 for c in inside_chars if c.get("dir")) > 0.5 * len(inside_chars)
 
 
-__all__ = ["analyse_page", "drop_nested", "finish_page", "ruled_tables", "text_flags", "visible_chars"]
+__all__ = ["analyse_page", "drop_nested", "finish_page", "ruled_tables", "table_evidence", "text_flags",
+           "visible_chars"]

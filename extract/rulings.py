@@ -86,6 +86,15 @@ def object_segments(obj: dict, max_thickness: float) -> list[Segment]:
     return []
 
 
+def object_dot(obj: dict, max_thickness: float) -> BBox | None:
+    """The box of a tiny painted mark (both sides <= ``max_thickness`` pt, painted in a
+    visible colour): one dot of a dotted ruling, or a junction square; None otherwise."""
+    x0, x1, top, bottom = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+    if x1 - x0 > max_thickness or bottom - top > max_thickness or not is_painted(obj):
+        return None
+    return BBox(float(x0), float(top), float(x1), float(bottom))
+
+
 def _polyline_segments(pts: Sequence, tol: float) -> list[Segment]:
     out: list[Segment] = []
     for (ax, ay), (bx, by) in zip(pts, pts[1:]):
@@ -312,9 +321,17 @@ def slot_spans(grid: RawGrid, settings: ExtractSettings) -> list[tuple[int, int,
     tol = settings.snap_tolerance
     re_, ce = grid.row_edges, grid.col_edges
     mc = settings.min_coverage
-    vbord = [[_coverage(grid.vsegs, ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
-    hbord = [[_coverage(grid.hsegs, re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
+    vnear = {x: near_segments(grid.vsegs, x, tol) for x in ce[1:-1]}
+    hnear = {y: near_segments(grid.hsegs, y, tol) for y in re_[1:-1]}
+    vbord = [[_coverage(vnear[ce[c + 1]], ce[c + 1], re_[r], re_[r + 1], tol) >= mc for c in range(C - 1)] for r in range(R)]
+    hbord = [[_coverage(hnear[re_[r + 1]], re_[r + 1], ce[c], ce[c + 1], tol) >= mc for c in range(C)] for r in range(R - 1)]
     return spans_from_borders(vbord, hbord)
+
+
+def near_segments(segs: Sequence[Segment], pos: float, tol: float) -> list[Segment]:
+    """The rulings within ``tol`` of ``pos``: all ``_coverage`` looks at along one edge, so
+    the slots of an edge scan them instead of every ruling of the frame."""
+    return [s for s in segs if abs(s.pos - pos) <= tol]
 
 
 def spans_from_borders(vbord: Sequence[Sequence[bool]], hbord: Sequence[Sequence[bool]]) -> list[tuple[int, int, int, int]]:

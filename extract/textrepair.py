@@ -6,8 +6,10 @@ All functions are pure and work on pdfplumber char dicts (keys ``text``, ``x0``,
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from operator import itemgetter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +18,11 @@ from .primitives import Char
 _CID = re.compile(r"\(cid:\d+\)")
 NUMERIC = re.compile(r"^[-+−]?[\d,，]*\.?\d+%?$|^[-—–]$")
 _WS = re.compile(r"[ \t\u00a0\u3000]+")
+# A gap must exceed its threshold by more than this (pt) to split or space glyphs. Readers
+# differ in the last float digits (pdfium keeps single precision, pdfminer double), and
+# some producers set digits on a grid whose gap is exactly 0.25 em (杭州 2024 report:
+# `100.9`), so a gap equal to the threshold must not hang on rounding noise.
+GAP_EPS = 1e-3
 
 
 def is_cjk(ch: str) -> bool:
@@ -32,13 +39,14 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+_NONE4 = [None, None, None, None]
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
+
+
 def is_bad_glyph(text: str) -> bool:
     """A glyph that did not map to Unicode: (cid:NN), private use area, U+FFFD, or a control
     character (NUL and the other C0/C1 codes a missing ToUnicode entry decodes to)."""
-    if text.startswith("(cid:"):
-        return True
-    return any(0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd" or (ord(c) < 0x20 and c not in "\t\n\r")
-               or 0x7F <= ord(c) < 0xA0 for c in text)
+    return text.startswith("(cid:") or _BAD_CHAR.search(text) is not None
 
 
 def mark_word_spaces(chars: Sequence[Char]) -> list[Char]:
@@ -73,33 +81,51 @@ def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
     """
     if tolerance <= 0:
         return list(chars)
-    cell = max(tolerance, 0.01)
+    # kept glyphs by (text, grid cell of x0, top) with cells 2 × tolerance wide: a duplicate
+    # lies within tol <= tolerance = half a cell of a kept glyph, so on each axis it is in
+    # the glyph's own cell or the neighbour on the side of the cell's half the glyph is in
+    cell = 2 * max(tolerance, 0.01)
     seen: dict[tuple[str, int, int], list[Char]] = {}
+    get = seen.get
     out: list[Char] = []
     for ch in chars:
         t = ch["text"]
         if t.isspace():
             out.append(ch)
             continue
-        kx, ky = int(ch["x0"] // cell), int(ch["top"] // cell)
-        dup = False
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for other in seen.get((t, kx + dx, ky + dy), ()):
-                    tol = min(tolerance, 0.3 * max(ch["x1"] - ch["x0"], 0.1))
-                    if abs(other["x0"] - ch["x0"]) <= tol and abs(other["top"] - ch["top"]) <= tol:
-                        dup = True
-                        if ch.get("space_after"):
-                            other["space_after"] = True  # the word space follows the glyph, whichever copy
-                        break
-                if dup:
-                    break
-            if dup:
-                break
-        if not dup:
-            seen.setdefault((t, kx, ky), []).append(ch)
-            out.append(ch)
+        x0, top = ch["x0"], ch["top"]
+        fx, fy = x0 / cell, top / cell
+        kx, ky = math.floor(fx), math.floor(fy)
+        nx = kx - 1 if fx - kx < 0.5 else kx + 1
+        ny = ky - 1 if fy - ky < 0.5 else ky + 1
+        cands = [get((t, kx, ky)), get((t, nx, ky)), get((t, kx, ny)), get((t, nx, ny))]
+        if cands != _NONE4:
+            w = ch["x1"] - x0
+            tol = 0.3 * (w if w > 0.1 else 0.1)
+            if tol > tolerance:
+                tol = tolerance
+            same = [o for lst in cands if lst for o in lst if abs(o["x0"] - x0) <= tol and abs(o["top"] - top) <= tol]
+            if same:
+                if ch.get("space_after"):  # the word space follows the glyph, whichever copy
+                    _first_kept(same, tolerance, out)["space_after"] = True
+                continue
+        lst = get((t, kx, ky))
+        if lst is None:
+            seen[(t, kx, ky)] = [ch]
+        else:
+            lst.append(ch)
+        out.append(ch)
     return out
+
+
+def _first_kept(same: list[Char], tolerance: float, kept: list[Char]) -> Char:
+    """Of several kept glyphs a duplicate matches, the one that takes its word space: the
+    first by (x0, top) grid cell of ``tolerance`` pt, then by the order they were kept."""
+    if len(same) == 1:
+        return same[0]
+    cell = max(tolerance, 0.01)
+    order = {id(c): k for k, c in enumerate(kept)}
+    return min(same, key=lambda o: (int(o["x0"] // cell), int(o["top"] // cell), order[id(o)]))
 
 
 def is_numeric(text: str) -> bool:
@@ -114,13 +140,17 @@ def split_chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
         if out:
             prev = out[-1][-1]
             size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            if ch["x0"] - prev["x1"] > gap * size:
+            if ch["x0"] - prev["x1"] > gap * size + GAP_EPS:
                 out.append([ch])
                 continue
             out[-1].append(ch)
         else:
             out.append([ch])
     return out
+
+
+_TOP_X0 = itemgetter("top", "x0")
+_X0 = itemgetter("x0")
 
 
 def cluster_lines(chars: Iterable[Char], overlap: float = 0.5) -> list[list[Char]]:
@@ -130,28 +160,36 @@ def cluster_lines(chars: Iterable[Char], overlap: float = 0.5) -> list[list[Char
     ``overlap`` of the smaller height; this keeps superscript footnote marks and
     slightly lowered digits (mixed fonts) on their line.
     """
-    items = sorted((c for c in chars), key=lambda c: (c["top"], c["x0"]))
+    items = sorted(chars, key=_TOP_X0)
     lines: list[list[Char]] = []
-    bands: list[list[float]] = []  # [top, bottom] per line
+    tops: list[float] = []  # band of each line: [tops[i], bottoms[i]]
+    bottoms: list[float] = []
     for ch in items:
         top, bottom = ch["top"], ch["bottom"]
-        h = max(bottom - top, 0.1)
-        placed = False
+        h = bottom - top
+        if h < 0.1:
+            h = 0.1
         # the char can only belong to one of the last few lines (sorted by top)
-        for i in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
-            bt, bb = bands[i]
-            inter = min(bb, bottom) - max(bt, top)
-            if inter >= overlap * min(h, bb - bt):
+        n = len(lines)
+        for i in range(n - 1, n - 4 if n > 3 else -1, -1):
+            bt, bb = tops[i], bottoms[i]
+            inter = (bb if bb < bottom else bottom) - (bt if bt > top else top)
+            band = bb - bt
+            if inter >= overlap * (h if h < band else band):
                 lines[i].append(ch)
-                bands[i] = [min(bt, top), max(bb, bottom)]
-                placed = True
+                if top < bt:
+                    tops[i] = top
+                if bottom > bb:
+                    bottoms[i] = bottom
                 break
-        if not placed:
+        else:
             lines.append([ch])
-            bands.append([top, bottom])
+            tops.append(top)
+            bottoms.append(bottom)
     for ln in lines:
-        ln.sort(key=lambda c: c["x0"])
-    order = sorted(range(len(lines)), key=lambda i: bands[i][0])
+        if len(ln) > 1:
+            ln.sort(key=_X0)
+    order = sorted(range(len(lines)), key=tops.__getitem__)
     return [lines[i] for i in order]
 
 
@@ -163,7 +201,7 @@ def line_text(chars: Sequence[Char], gap_ratio: float = 0.25) -> str:
     for ch in chars:
         if prev is not None:
             size = max(prev.get("size") or 0, ch.get("size") or 0, 1.0)
-            if prev.get("space_after") or ch["x0"] - prev["x1"] > gap_ratio * size:
+            if prev.get("space_after") or ch["x0"] - prev["x1"] > gap_ratio * size + GAP_EPS:
                 parts.append(" ")
         parts.append(ch["text"])
         prev = ch
@@ -289,4 +327,5 @@ def garbled_verdict(r: GarbleReport, *, min_chars: int = 20, bad_ratio: float = 
 
 
 def has_bad_text(text: str) -> bool:
-    return bool(_CID.search(text)) or any(is_bad_glyph(c) for c in text)
+    """``text`` holds a (cid:NN) or a character ``is_bad_glyph`` rejects."""
+    return _CID.search(text) is not None or _BAD_CHAR.search(text) is not None

@@ -30,17 +30,34 @@ def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: floa
 
 
 def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSettings, *,
-                        engine: str = "pdfplumber", text_source: str = "pdf") -> list[PageTable]:
+                        engine: str = "pdfplumber", text_source: str = "pdf",
+                        lines: list[list[Char]] | None = None) -> list[PageTable]:
     """Tables of aligned text with no rulings: runs of lines with several wide-gapped
-    chunks and numbers sharing right edges; one cell per slot (no spans)."""
-    lines = cluster_lines(chars, settings.line_overlap)
+    chunks and numbers sharing right edges; one cell per slot (no spans).
+    ``lines``: ``cluster_lines(chars)`` when the caller already has it."""
+    if lines is None:
+        lines = cluster_lines(chars, settings.line_overlap)
+    chunked = [split_chunks(ln, 1.0) for ln in lines]
+    # only lines in a run of unruled_min_rows lines of unruled_min_cols chunks can be table
+    # rows: their chunks alone are read (prose lines rarely have wide gaps)
+    wide = [len(ch) >= settings.unruled_min_cols for ch in chunked]
+    in_run = [False] * len(lines)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and wide[j]:
+            j += 1
+        if j - i >= settings.unruled_min_rows:
+            for k in range(i, j):
+                in_run[k] = True
+        i = max(j, i + 1)
     infos: list[tuple[list[Char], list[tuple[float, float, str, bool]]]] = []
-    for ln in lines:
-        chunks = split_chunks(ln, 1.0)
+    for ln, chunks, keep in zip(lines, chunked, in_run):
         row = []
-        for ch in chunks:
-            t = line_text(ch, settings.word_gap_ratio)
-            row.append((ch[0]["x0"], ch[-1]["x1"], t, is_numeric(t)))
+        if keep:
+            for ch in chunks:
+                t = line_text(ch, settings.word_gap_ratio)
+                row.append((ch[0]["x0"], ch[-1]["x1"], t, is_numeric(t)))
         infos.append((ln, row))
     cand = [len(r) >= settings.unruled_min_cols and sum(n for *_, n in r) >= settings.unruled_min_numeric_cols for _, r in infos]
     runs: list[tuple[int, int]] = []

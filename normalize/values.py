@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 NONE_MARKS = {"", "-", "—", "－", "--", "——", "/", "／", "*", "无"}
 # One printed amount, whole: an optional sign, digits with or without thousands separators
@@ -27,6 +28,12 @@ SINGLE_NUMBER = re.compile(r"^[^\d]{0,8}?(?P<num>[-－−]?\d+(?:[,，]\d{3})*(?
 RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*[-－~～至—]\s*(\d+(?:\.\d+)?)\s*%?\s*\S*$")
 
 
+_SPACE_BY_SEPARATOR = re.compile(r"\s*([,，.])\s*")
+_SPACE = re.compile(r"\s")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 16)
 def parse_amount(text: str | None) -> Decimal | None:
     """A money cell holding exactly one amount: ``9,266.22`` → 9266.22; ``（1,234.00）`` and
     ``-1.00`` → negative; full-width digits (``１２３``) are digits; a trailing ``元``/``万元``
@@ -40,8 +47,8 @@ def parse_amount(text: str | None) -> Decimal | None:
     if text is None:
         return None
     t = unicodedata.normalize("NFKC", text).strip()
-    t = re.sub(r"\s*([,，.])\s*", r"\1", t)  # space drawn beside a separator (``1 ,519.74``) is spacing
-    if re.sub(r"\s+", "", t) in NONE_MARKS or re.search(r"\s", t):
+    t = _SPACE_BY_SEPARATOR.sub(r"\1", t)  # space drawn beside a separator (``1 ,519.74``) is spacing
+    if _SPACES.sub("", t) in NONE_MARKS or _SPACE.search(t):
         return None  # whitespace between digits: several figures, not one amount
     m = MONEY.match(t.replace("（", "(").replace("）", ")"))
     if not m or bool(m.group("open")) != bool(m.group("close")):

@@ -84,3 +84,16 @@ def test_unmapped_cid_glyphs_are_garbled():
 def test_ordinary_budget_text_is_not_garbled():
     chars = row("2025年部门财务收支预算总表编制部门：上海市普陀区商务委员会", 0, 0)
     assert not garble_report(chars).garbled
+
+
+def test_a_gap_equal_to_the_word_gap_threshold_is_no_space_whatever_the_rounding():
+    # 杭州 2024 p119 sets digits on a grid: `.` (0.25 em wide) then `9` exactly 0.25 em later.
+    # pdfminer (double) and pdfium (single precision) land a few 1e-5 pt either side of the
+    # threshold; both must read 100.9, while a visibly wider gap is still a space.
+    size = 10.286
+    dot = ch(".", 434.276, 124.5, size, 0.25 * size)
+    for noise in (-3e-5, 0.0, 3e-5):
+        nine = ch("9", dot["x1"] + 0.25 * size + noise, 124.5, size, 0.5 * size)
+        assert chars_to_text([*row("100", 418.848, 124.5, size, 0.5 * size), dot, nine]) == "100.9"
+    wide = ch("9", dot["x1"] + 0.3 * size, 124.5, size, 0.5 * size)
+    assert chars_to_text([dot, wide]) == ". 9"

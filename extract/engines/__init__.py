@@ -46,8 +46,9 @@ class Engine(Protocol):
 ENGINES: dict[str, str] = {
     "pdfplumber": "budgetpdf.extract.engines.plumber:PdfplumberEngine",
     "camelot": "budgetpdf.extract.engines.camelot:CamelotEngine",
+    "pdfium": "budgetpdf.extract.engines.pdfium:PdfiumEngine",
 }
-DEFAULT_ENGINE = "pdfplumber"
+DEFAULT_ENGINE = "pdfium"
 
 
 def get_engine(name: str) -> Engine:

@@ -1,11 +1,14 @@
 """The pdfplumber engine: glyphs and drawing objects from pdfminer via pdfplumber.
 
 The page is parsed once: chars, lines, rects and curves are read from pdfplumber's
-cached object lists; no layout analysis (LAParams) and no second pass.
+cached object lists; no layout analysis (LAParams) and no second pass. pdfminer ignores
+clipping paths, so the glyphs a clip hides are found with pdfium (``HiddenGlyphs``) and
+dropped here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
@@ -13,7 +16,7 @@ from ..frames import Frame
 from ..layout import analyse_page
 from ..models import BBox, PageResult
 from ..primitives import PagePrimitives
-from ..rulings import is_painted, object_segments
+from ..rulings import object_dot, object_segments
 from ..settings import ExtractSettings
 
 
@@ -67,8 +70,9 @@ def page_primitives(page, settings: ExtractSettings) -> PagePrimitives:
     t = settings.max_ruling_thickness
     for obj in (*page.lines, *page.rects, *page.curves):
         segs.extend(object_segments(obj, t))
-        if obj["x1"] - obj["x0"] <= t and obj["bottom"] - obj["top"] <= t and is_painted(obj):
-            dots.append(BBox(float(obj["x0"]), float(obj["top"]), float(obj["x1"]), float(obj["bottom"])))
+        dot = object_dot(obj, t)
+        if dot is not None:
+            dots.append(dot)
     return PagePrimitives(
         page=page.page_number,
         width=float(page.width),
@@ -99,19 +103,26 @@ class PlumberDocument:
         self.settings = settings
         self.name = name
         self.page_count = len(self.pdf.pages)
+        from .pdfium import HiddenGlyphs
+
+        self.hidden = HiddenGlyphs(data)
 
     def primitives(self, page_no: int) -> PagePrimitives:
         page = self.pdf.pages[page_no - 1]
         try:
-            return page_primitives(page, self.settings)
+            prims = page_primitives(page, self.settings)
         finally:
             page.close()
+        # pdfplumber's coordinates are pdfium's shifted by its MediaBox origin
+        chars, n_hidden = self.hidden.drop(page_no, prims.chars, float(page.mediabox[0]), float(page.mediabox[1]))
+        return dataclasses.replace(prims, chars=tuple(chars), n_hidden_chars=n_hidden) if n_hidden else prims
 
     def extract_page(self, page_no: int) -> PageResult:
         return analyse_page(self.primitives(page_no), self.settings, self.name)
 
     def close(self) -> None:
         self.pdf.close()
+        self.hidden.close()
 
     def __enter__(self):
         return self
