@@ -71,6 +71,7 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
     items: list[LineItem] = []
     targets: list[PerformanceTarget] = []
     indents: dict[tuple[int, int, str | None], float] = {}
+    numbering: dict[tuple[int, int, str | None], str] = {}
     for lt in logical:
         record = emit.table_record(doc.doc_id, lt)
         rejected: list[str] = []
@@ -79,6 +80,7 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
             t_items = emit.line_items(doc.doc_id, lt, rejected)
             t_targets = emit.performance_targets(doc.doc_id, lt)
             t_indents = emit.label_indents(lt)
+            t_numbers = emit.row_numbers(lt)
         except Exception as e:
             log.exception("%s: table %d: emitting records failed", doc.source_path, lt.table_id)
             warnings.append(f"table {lt.table_id} ({_pages(lt)}) not understood: internal error while emitting "
@@ -91,16 +93,18 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
                             f"text only: {shown}")
         tables.append(record)
         indents.update({(lt.table_id, r, sec): v for (r, sec), v in t_indents.items()})
+        numbering.update({(lt.table_id, r, sec): v for (r, sec), v in t_numbers.items()})
         cells.extend(t_cells)
         items.extend(t_items)
         targets.extend(t_targets)
-    implicit = implicit_totals(items, indents)
+    implicit = implicit_totals(items, indents, numbering)
     if implicit:  # a total row printed without 合计 (全市, “三公”经费): the identities say it is one
         items = [replace(li, is_total=True) if (li.table_id, li.row_index, li.section) in implicit else li
                  for li in items]
     prose = "\n".join(line.text for page in doc.pages for line in page.lines)
     check_errors: dict[int | None, str] = {}
-    checks = run_checks(doc.doc_id, tables, items, targets, prose, rules.checks, errors=check_errors, indents=indents)
+    checks = run_checks(doc.doc_id, tables, items, targets, prose, rules.checks, errors=check_errors, indents=indents,
+                        numbering=numbering)
     for table_id, error in check_errors.items():
         where = "cross-table and prose checks" if table_id is None else f"table {table_id} ({_pages(logical[table_id])})"
         log.error("%s: %s: identity checks raised %s", doc.source_path, where, error)

@@ -165,6 +165,7 @@ class Row:
     cells: dict[str, LineItem] = field(default_factory=dict)  # by column_label, in column order
     indent: float | None = None  # pt from the label cell's left edge to its text, when known
     budget_unit: str | None = None  # in a table grouped by budget unit
+    numbering: str | None = None  # the row's 序号 (八, （一）, 1) when printed in a column of its own
 
     def amount(self, column_label: str) -> Decimal | None:
         li = self.cells.get(column_label)
@@ -177,9 +178,11 @@ class Row:
         return None
 
 
-def rows_of(items: Iterable[LineItem], indents: dict[tuple[int, int, str | None], float] | None = None) -> list[Row]:
-    """Group line items into rows, ordered by row index then section. ``indents`` (optional,
-    keyed by table_id, row_index, section) gives each row label's indentation in pt."""
+def rows_of(items: Iterable[LineItem], indents: dict[tuple[int, int, str | None], float] | None = None,
+            numbering: dict[tuple[int, int, str | None], str] | None = None) -> list[Row]:
+    """Group line items into rows, ordered by row index then section. ``indents`` and
+    ``numbering`` (optional, keyed by table_id, row_index, section) give each row label's
+    indentation in pt and its 序号 printed in a column of its own."""
     rows: dict[tuple[int, str | None, str], Row] = {}
     for li in items:
         key = (li.row_index, li.section, li.item)  # a side may hold two sub-tables with their own labels
@@ -187,7 +190,8 @@ def rows_of(items: Iterable[LineItem], indents: dict[tuple[int, int, str | None]
         if row is None:
             indent = (indents or {}).get((li.table_id, li.row_index, li.section))
             row = rows[key] = Row(li.row_index, li.section, li.code, li.code_level, li.item, li.is_total, indent=indent,
-                                  budget_unit=li.budget_unit)
+                                  budget_unit=li.budget_unit,
+                                  numbering=(numbering or {}).get((li.table_id, li.row_index, li.section)))
         row.cells[li.column_label] = li
     return sorted(rows.values(), key=lambda r: (r.row_index, r.section or ""))
 
@@ -353,8 +357,21 @@ ENUM_LEVELS = (
 OF_WHICH = re.compile(r"^其中[:：]?")
 
 
-def _enum_level(item: str) -> int | None:
-    """Numbering depth of a label: 一、 > （一） > 1. > (1); None when unnumbered."""
+SEQ_LEVELS = (
+    (re.compile(r"^[一二三四五六七八九十]+[、.．]?$"), 1),
+    (re.compile(r"^[（(][一二三四五六七八九十]+[）)]$"), 2),
+    (re.compile(r"^\d+[、.．]?$"), 3),
+    (re.compile(r"^[（(]\d+[）)]$"), 4),
+)
+
+
+def _enum_level(item: str | Row) -> int | None:
+    """Numbering depth of a label, or of a row (its 序号 column when printed apart: 八 /
+    （一） / 1, 哈尔滨 2023 决算): 一、 > （一） > 1. > (1); None when unnumbered."""
+    if isinstance(item, Row):
+        if item.numbering:
+            return next((level for pattern, level in SEQ_LEVELS if pattern.match(item.numbering)), None)
+        item = item.item
     base = OF_WHICH.sub("", item)
     for pattern, level in ENUM_LEVELS:
         if pattern.match(base):
@@ -376,7 +393,7 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
     nested = False
     of_which: int | None = None
     for i, row in enumerate(side):
-        raw = _enum_level(row.item)
+        raw = _enum_level(row)
         prev = side[i - 1] if i else None
         if _closes_block(row):
             nested, of_which = False, None
@@ -396,7 +413,7 @@ def _side_levels(side: Sequence[Row]) -> list[int]:
                 level = _indented_level(side, levels, i)
             nested = nested and of_which is not None
         else:
-            if raw == 1 and prev is not None and not _closes_block(prev) and _enum_level(prev.item) is None \
+            if raw == 1 and prev is not None and not _closes_block(prev) and _enum_level(prev) is None \
                     and not OF_WHICH.match(prev.item) and of_which is None and levels[-1] == 1:
                 nested = True  # 一、二、 restarting under an unnumbered heading (年初结转和结余)
             level = raw + 1 if nested else raw
@@ -434,7 +451,7 @@ def hierarchy_unidentified(rows: Sequence[Row]) -> str | None:
     within 1.5 pt of each other, levels at least 6 pt apart (a justified or jittery
     label column, 河南 2026 provincial tables, leaves 款 and 项 ambiguous), all of them
     indented under the numbered rows (东莞 prints 款 and 项 flush with 一、)."""
-    loose = [r for r in rows if not _closes_block(r) and _enum_level(r.item) is None and not OF_WHICH.match(r.item)]
+    loose = [r for r in rows if not _closes_block(r) and _enum_level(r) is None and not OF_WHICH.match(r.item)]
     numbered = len(rows) - len(loose)
     if not loose:
         return None  # every item numbered
@@ -764,7 +781,8 @@ def _prose(ctx: _Ctx, rule: ProseRule, prose: str, tables: Sequence[TableRecord]
 
 
 def implicit_totals(line_items: Sequence[LineItem],
-                    indents: dict[tuple[int, int, str | None], float] | None = None) -> set[tuple[int, int, str | None]]:
+                    indents: dict[tuple[int, int, str | None], float] | None = None,
+                    numbering: dict[tuple[int, int, str | None], str] | None = None) -> set[tuple[int, int, str | None]]:
     """Rows that are a table's total without saying so, as (table_id, row_index, section).
 
     A first or last row printing no 合计/总计 (a 全市 line, a “三公”经费 line, a label in
@@ -779,7 +797,7 @@ def implicit_totals(line_items: Sequence[LineItem],
     out: set[tuple[int, int, str | None]] = set()
     for tid, items in by_table.items():
         for section in {li.section for li in items}:
-            rows = rows_of([li for li in items if li.section == section], indents)
+            rows = rows_of([li for li in items if li.section == section], indents, numbering)
             if any(r.is_total for r in rows):
                 continue
             if len(rows) == 1 and not rows[0].item:
@@ -817,6 +835,7 @@ def run_checks(
     rules: CheckRules | None = None,
     errors: dict[int | None, str] | None = None,
     indents: dict[tuple[int, int, str | None], float] | None = None,
+    numbering: dict[tuple[int, int, str | None], str] | None = None,
 ) -> list[CheckResult]:
     """Evaluate every identity that applies to this document's records.
 
@@ -829,7 +848,7 @@ def run_checks(
     by_table: dict[int, list[LineItem]] = defaultdict(list)
     for li in line_items:
         by_table[li.table_id].append(li)
-    rows_by_table = {tid: rows_of(items, indents) for tid, items in by_table.items()}
+    rows_by_table = {tid: rows_of(items, indents, numbering) for tid, items in by_table.items()}
     shape_fns = {Shape.CODE_HIERARCHY: _code_hierarchy, Shape.SIDE_TOTALS: _side_totals, Shape.ROWS_TOTAL: _rows_total}
 
     def guarded(key: int | None, fn, *args) -> None:

@@ -322,6 +322,25 @@ def label_indents(lt: LogicalTable) -> dict[tuple[int, Section | None], float]:
     return out
 
 
+def row_numbers(lt: LogicalTable) -> dict[tuple[int, Section | None], str]:
+    """Each body row's 序号 (八, （一）, 1) where the table prints it in a column of its own
+    (role ``seq``), by (row_index, section): the row's depth shows there, not in its label."""
+    seq_cols = [c for c, r in enumerate(lt.roles) if r.role == Role.SEQ]
+    if not seq_cols or lt.form is not None:
+        return {}
+    grid = lt.grid()
+    out: dict[tuple[int, Section | None], str] = {}
+    for plan in section_plans(lt):
+        col = next((c for c in seq_cols if plan.section is None or lt.roles[c].section in (plan.section, None)), None)
+        if col is None:
+            continue
+        for r in range(lt.n_header_rows, lt.n_header_rows + lt.n_rows):
+            cell = grid[r][col]
+            if cell is not None and cell.row == r and squash(cell.text):
+                out[(r, plan.section)] = squash(cell.text)
+    return out
+
+
 def line_items(doc_id: str, lt: LogicalTable, rejected: list[str] | None = None) -> list[LineItem]:
     """Every line item of a logical table: plan the columns, complete the codes, read the amounts."""
     if lt.form is not None:
@@ -510,4 +529,4 @@ def table_record(doc_id: str, lt: LogicalTable, n_checks_run: int = 0, n_checks_
     )
 
 
-__all__ = ["cell_records", "label_indents", "line_items", "performance_targets", "table_record", "is_total_item", "money_columns"]
+__all__ = ["cell_records", "label_indents", "line_items", "row_numbers", "performance_targets", "table_record", "is_total_item", "money_columns"]

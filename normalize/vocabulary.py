@@ -43,6 +43,7 @@ class Role(StrEnum):
     CODE_XIANG = "code_xiang"  # 项 part
     CODE = "code"  # a whole code in one column
     LABEL = "label"  # the row's label (项目 / 功能科目 / 科目名称 / unit name)
+    SEQ = "seq"  # 序号: the row's numbering (八, （一）, 1) printed in a column of its own
     AMOUNT = "amount"  # money; its measure names which figure
     FUNDS = "funds"  # 资金总额 of a performance table (money, merged down)
     UNIT_CODE = "unit_code"  # 单位编码
