@@ -56,7 +56,7 @@ def test_wrong_type_and_missing_column(broken):
     t = t.set_column(t.schema.get_field_index("amount"), "amount", pc.cast(t["amount"], pa.float64()))
     pq.write_table(t.drop(["measure"]).replace_schema_metadata(None), f)
     problems = validate_dataset(broken)
-    assert any("column amount is double, contract says decimal128(20, 4)" in p for p in problems)
+    assert any("column amount is double, contract says decimal128(24, 6)" in p for p in problems)
     assert any("missing column measure" in p for p in problems)
     assert any("metadata budgetpdf.schema_version" in p for p in problems)
 
