@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Sequence
 
-from budgetpdf.extract.models import BBox, GridCell, PageTable
+from budgetpdf.extract.models import BBox, GridCell, PageTable, TextLine
 
 from .registry import ColumnRole, FormRule, Registry, default_registry, squash
 from .vocabulary import CodeScheme, Role, Section
@@ -819,9 +819,40 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
     return out
 
 
+def lift_caption_rows(pt: PageTable, registry: Registry) -> PageTable:
+    """A page table whose ruled frame begins with its title (and captions: （2024年度）, 单位：万元,
+    部门名称：…) printed as full-width rows of the grid: those rows become caption lines above
+    it, as if printed outside the frame (forms that draw 项目支出绩效目标表 inside their frame).
+
+    A row is lifted when it is one cell across every column and reads as a title (a title the
+    registry knows, or a name ending in 表) or a caption; a label of a form (当年整体绩效目标
+    across the frame over its text) is not a title.
+    """
+    lifted: list[TextLine] = []
+    form = registry.form
+    for r in range(pt.n_rows - 1):
+        cells = _row_cells(pt, r)
+        if len(cells) != 1 or cells[0].col_span != pt.n_cols or cells[0].row_span != 1:
+            break
+        t = squash(cells[0].text)
+        caption = bool(CAPTION_UNIT.search(t) or CAPTION_DEPARTMENT.search(t) or SUBTITLE.match(t) or TABLE_LABEL.match(t)
+                       or CONTINUATION_LINE.match(t))
+        titled = t.endswith("表") or registry.classify_title(t) != "other"
+        if not t or (form is not None and form.is_label(t)) or not (caption or titled):
+            break
+        lifted.append(TextLine(cells[0].text or "", cells[0].bbox))
+    if not lifted:
+        return pt
+    n = len(lifted)
+    cells = tuple(replace(c, row=c.row - n) for c in pt.cells if c.row >= n)
+    return replace(pt, n_rows=pt.n_rows - n, cells=cells, row_edges=pt.row_edges[n:],
+                   captions_above=(*pt.captions_above, *lifted))
+
+
 def stitch_document(tables: Sequence[PageTable], registry: Registry | None = None) -> list[LogicalTable]:
     """Every logical table of a document, in order, from its page tables."""
     registry = registry or default_registry()
+    tables = [lift_caption_rows(pt, registry) for pt in tables]
     return [stitch(i, members, joins, registry)
             for i, (members, joins) in enumerate(group_page_tables(tables, registry))]
 
