@@ -739,8 +739,13 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
     if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in (Role.LABEL, Role.NAME)):
         return False
-    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
-    only_levels = all(_role_of(roles, col) in (Role.LEVEL1, Role.LEVEL2) for col, t in texts.items() if t)
+    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open;
+    # merged cells printed again at the top of the page (单位编码, 项目名称, 资金总额) do not count
+    def reprinted(col: int, t: str) -> bool:
+        above = _cell_at(cells, last_row, col)
+        return above is not None and squash(above.text) == t
+    only_levels = all(_role_of(roles, col) in (Role.LEVEL1, Role.LEVEL2) for col, t in texts.items()
+                      if t and not (_role_of(roles, col) in ENTITY_ROLES and reprinted(col, t)))
     return prev_open or not only_levels
 
 
@@ -796,11 +801,15 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
             continue
         if not squash(y.text):
             # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity,
-            # or is filled by the text printed on this side of the break (Excel prints: one side only)
+            # or is filled by the text printed on this side of the break (Excel prints a merged
+            # cell's text on one side only: the 项目名称 or 一级指标 may stand below the break)
             if entity_continues and role.role in ENTITY_ROLES:
                 out.add(col)
             elif role.role in (Role.LEVEL1, Role.LEVEL2):
-                levels_open = False
+                if levels_open and squash(x.text):
+                    out.add(col)
+                else:
+                    levels_open = False
             continue
         blank_or_same = not squash(x.text) or squash(x.text) == squash(y.text)
         if role.role == Role.UNIT_CODE:
