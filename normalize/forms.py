@@ -147,8 +147,8 @@ def read_form(lt: LogicalTable, registry: Registry) -> FormFacts:
         above = grid[label.row - 1][label.col] if label.row > 0 else None
         if texted(above) and is_label(above) and above.row < label.row and heads_block(above):
             path.insert(0, squash(above.text))
-        outer = left_text(label.row, label.col)
-        if outer is not None and outer.row < label.row and is_label(outer):
+        outer = left_text(label.row, label.col)  # a label merged over the rows of a block: 项目资金（万元）
+        if outer is not None and is_label(outer) and outer.row_span > 1 and not heads_block(outer):
             path.insert(0, squash(outer.text))
         return tuple(path)
 

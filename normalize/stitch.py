@@ -492,6 +492,10 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
     title = caption_title(first)
     form = registry.form if is_form(first, registry) else None
     n_head_first = 0 if form else first_page_header_rows(first)
+    h = None if form else indicator_header_row(first, registry)
+    if h is not None and h + 1 < n_head_first:  # an indicator grid's header ends with its indicator labels,
+        end = h + 2 if is_column_number_row(first, h + 1) else h + 1  # whatever its values look like (≥ 15.52)
+        n_head_first = _close_spans(first, end)
     edges = union_edges(members) if form else None
     col_maps = {id(m): column_map_onto(edges, m) for m in members} if edges else {}
     n_cols = len(edges) - 1 if edges else first.n_cols
