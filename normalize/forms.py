@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from .registry import ColumnRole, Registry, squash
 from .stitch import LogicalCell, LogicalTable
-from .vocabulary import FormField, Role, TableType
+from .vocabulary import FormField, Role
 from .values import parse_amount
 
 UNIT_IN_LABEL = re.compile(r"[（(](亿元|万元|千元|元)[）)]")

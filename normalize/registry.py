@@ -180,6 +180,9 @@ class Registry:
         names an indicator column, 三级指标 / 指标名称 / 绩效指标, and a value column, 指标值 /
         本年绩效指标值 / 年度指标值), by position; None for any other row. Labels are matched by
         the [[columns]] vocabulary of performance tables."""
+        level3 = [r.label for r in self.columns if r.role == Role.LEVEL3]
+        if not any(p.search(squash(t)) for t in labels if squash(t) for p in level3):
+            return None  # cheap: most rows of most tables name no indicator column
         roles = {i: self.column_role((t,), TableType.PROJECT_PERFORMANCE_TARGETS).role
                  for i, t in enumerate(labels) if squash(t)}
         found = set(roles.values())

@@ -432,6 +432,7 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
     项目绩效目标表 per project, each starting at 项目名称)."""
     registry = registry or default_registry()
     groups: list[tuple[list[PageTable], list[JoinDecision]]] = []
+    forms: dict[int, bool] = {}  # id(first page table of a group) -> is_form
     last_on_page = {}
     for pt in tables:
         last_on_page[pt.page] = max(last_on_page.get(pt.page, -1), pt.index_on_page)
@@ -451,7 +452,8 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
                     (title and first_title and base_title(title) == base_title(first_title))
                     or (not title and next_page)):
                 rule = StitchRule.CONTINUED_TITLE
-            elif not title and next_page and not starts_form and is_form(members[0], registry):
+            elif not title and next_page and not starts_form and \
+                    forms.setdefault(id(members[0]), is_form(members[0], registry)):
                 rule = StitchRule.FORM_CONTINUED  # a form's grid on a page of its own (西南大学 p19→20)
             elif not title and next_page and _same_grid(prev, pt):
                 rule = StitchRule.NO_TITLE_SAME_GRID
