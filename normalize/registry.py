@@ -142,6 +142,7 @@ class Registry:
     signatures: tuple[SignatureRule, ...] = ()
     families: dict[TableType, str] = field(default_factory=dict)
     indicator_levels: IndicatorLevels = IndicatorLevels()
+    _roles: dict = field(default_factory=dict, compare=False, repr=False)  # column_role memo (pure in its arguments)
 
     def classify(self, title: str | None, paths: Sequence[Sequence[str]]) -> Classification:
         """The type of a table from its title and its header, scored together.
@@ -180,7 +181,9 @@ class Registry:
         names an indicator column, 三级指标 / 指标名称 / 绩效指标, and a value column, 指标值 /
         本年绩效指标值 / 年度指标值), by position; None for any other row. Labels are matched by
         the [[columns]] vocabulary of performance tables."""
-        level3 = [r.label for r in self.columns if r.role == Role.LEVEL3]
+        level3 = self._roles.get("level3 labels")
+        if level3 is None:
+            level3 = self._roles["level3 labels"] = [r.label for r in self.columns if r.role == Role.LEVEL3]
         if not any(p.search(squash(t)) for t in labels if squash(t) for p in level3):
             return None  # cheap: most rows of most tables name no indicator column
         roles = {i: self.column_role((t,), TableType.PROJECT_PERFORMANCE_TARGETS).role
@@ -212,6 +215,12 @@ class Registry:
           of it and takes that measure too. A 小计 under a group that names no measure stays
           a total (``一般公共预算支出 | 小计 其中：基本支出 项目支出``).
         """
+        key = (tuple(path), table_type)
+        if key not in self._roles:
+            self._roles[key] = self._column_role(path, table_type)
+        return self._roles[key]
+
+    def _column_role(self, path: tuple[str, ...], table_type: str) -> ColumnRole:
         labels = [squash(p) for p in path if squash(p)]
         section = None
         for name, pattern in self.sections:
