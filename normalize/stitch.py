@@ -405,9 +405,9 @@ def is_form(pt: PageTable, registry: Registry) -> bool:
     if form is None or not pt.cells:
         return False
     h = indicator_header_row(pt, registry)
-    if h is None:  # label | value, then another label row (a header's labels span down instead)
+    if h is None:  # label | value (| label | value), then another label row; a header row names every column
         row0, row1 = _row_cells(pt, 0), _row_cells(pt, 1)
-        if len(row0) < 2 or row0[0].col != 0 or not form.start.search(squash(row0[0].text)) \
+        if not 2 <= len(row0) <= 4 or row0[0].col != 0 or not form.start.search(squash(row0[0].text)) \
                 or any(c.row_span > 1 for c in row0[:2]) or not row1 or not form.is_label(row1[0].text):
             return False
         value = row0[1].text
