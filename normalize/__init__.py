@@ -77,8 +77,8 @@ def normalize_document(doc: ExtractedDocument, rules: RuleSet | Registry | None 
         rejected: list[str] = []
         try:
             t_cells = emit.cell_records(doc.doc_id, lt)
-            t_items = emit.line_items(doc.doc_id, lt, rejected)
-            t_targets = emit.performance_targets(doc.doc_id, lt)
+            t_items = emit.line_items(doc.doc_id, lt, rejected, rules.registry)
+            t_targets = emit.performance_targets(doc.doc_id, lt, rules.registry)
             t_indents = emit.label_indents(lt)
             t_numbers = emit.row_numbers(lt)
         except Exception as e:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from budgetpdf.contract import CellRecord, LineItem, PerformanceTarget, TableRecord, money_fits, to_yuan
-from .registry import ColumnRole, squash
+from .forms import FormFacts, read_form
+from .registry import ColumnRole, Registry, default_registry, squash
 from .stitch import LogicalCell, LogicalTable
-from .vocabulary import PERFORMANCE_TYPES, CodeScheme, Role, Section
+from .vocabulary import PERFORMANCE_TYPES, CodeScheme, FormField, Role, Section, TableType
 from .values import is_amount_text, parse_amount, parse_target, parse_weight
 
 TOTAL_ITEM = re.compile(r"^(合计|总计|小计)$|(合计|总计)$")
@@ -48,7 +49,8 @@ def money_columns(lt: LogicalTable) -> dict[int, ColumnRole]:
         if role.role in (Role.AMOUNT, Role.FUNDS):
             out[col] = role
             continue
-        if role.role != Role.UNKNOWN or NOT_MONEY_LABEL.search(lt.column_labels[col]):
+        # a performance table's figures are indicator values (≥ 15.52, 100) unless its header names money
+        if role.role != Role.UNKNOWN or NOT_MONEY_LABEL.search(lt.column_labels[col]) or lt.table_type in PERFORMANCE_TYPES:
             continue
         texts = [squash(c.text) for c in body if c.col == col and c.col_span == 1 and squash(c.text)]
         decimal = [t for t in texts if is_amount_text(t) and ("." in t or "," in t)]
@@ -341,10 +343,11 @@ def row_numbers(lt: LogicalTable) -> dict[tuple[int, Section | None], str]:
     return out
 
 
-def line_items(doc_id: str, lt: LogicalTable, rejected: list[str] | None = None) -> list[LineItem]:
+def line_items(doc_id: str, lt: LogicalTable, rejected: list[str] | None = None,
+               registry: Registry | None = None) -> list[LineItem]:
     """Every line item of a logical table: plan the columns, complete the codes, read the amounts."""
     if lt.form is not None:
-        return _form_line_items(doc_id, lt)
+        return _form_line_items(doc_id, lt, registry or default_registry())
     plans = section_plans(lt)
     if not plans:
         return []
@@ -360,56 +363,6 @@ def _text(cell: LogicalCell | None) -> str | None:
         return None
     t = (cell.text or "").strip()
     return t or None
-
-
-@dataclass(frozen=True)
-class FormFacts:
-    """The label/value part of a form table."""
-
-    fields: dict[str, str]
-    funds_cell: LogicalCell | None
-    funds_unit: str | None
-    indicator_header_row: int | None
-    indicator_cols: dict[str, int]
-
-
-UNIT_IN_LABEL = re.compile(r"[（(](亿元|万元|千元|元)[）)]")
-
-
-def read_form(lt: LogicalTable) -> FormFacts:
-    """Fields from the form's label/value rows (the value is the next cell with text in the
-    row; a label merged over rows collects every row's value, e.g. 总体绩效目标), and where
-    the indicator grid starts."""
-    assert lt.form is not None
-    grid = lt.grid()
-    fields: dict[str, str] = {}
-    funds_cell = funds_unit = None
-    header_row, cols = None, {}
-    for r, row in enumerate(grid):
-        texts = [(c, squash(cell.text)) for c, cell in enumerate(row) if cell is not None and cell.row == r]
-        if header_row is None:
-            found = {name: c for name, pattern in lt.form.indicator_columns.items() for c, t in texts if pattern.search(t)}
-            if "level3" in found:
-                header_row, cols = r, found
-                break
-        first = row[0]
-        if first is None or not squash(first.text):
-            continue
-        label = squash(first.text)
-        for name, pattern in lt.form.fields.items():
-            if not pattern.search(label):
-                continue
-            values = []
-            for rr in range(first.row, first.row + first.row_span):
-                cell = next((c for c in grid[rr][1:] if c is not None and c is not first and c.row == rr
-                             and squash(c.text)), None)
-                if cell is not None:
-                    values.append((cell.text or "").strip())
-                    if name == "funds" and funds_cell is None:
-                        funds_cell, funds_unit = cell, (UNIT_IN_LABEL.search(label) or [None, lt.unit])[1]
-            if values and name not in fields:
-                fields[name] = "\n".join(values)
-    return FormFacts(fields, funds_cell, funds_unit, header_row, cols)
 
 
 def _filled_levels(row_level1: str | None, row_level2: str | None, level1: str | None,
@@ -440,42 +393,64 @@ def _indicator_target(doc_id: str, lt: LogicalTable, grid, r: int, at, level1: s
     )
 
 
-def _form_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
-    form = read_form(lt)
-    if form.indicator_header_row is None:
-        return []
+def _levels(registry: Registry, has_levels: bool, l1: str | None, l2: str | None, l3: str) -> tuple[str | None, str | None, str]:
+    """Without 一级/二级 columns, an indicator printed as 一级+二级+三级 in one cell is split by
+    the standard level names (Beijing 预算13表); otherwise the cells as they are."""
+    if has_levels:
+        return l1, l2, l3
+    s1, s2, s3 = registry.indicator_levels.split(l3)
+    return (s1, s2, s3) if s1 is not None else (l1, l2, l3)
+
+
+def _form_owner(lt: LogicalTable, form: FormFacts) -> dict:
+    is_project = lt.table_type == TableType.PROJECT_PERFORMANCE_TARGETS
+    unit_name = form.fields.get(FormField.UNIT_NAME) or (None if is_project else lt.department)
+    return {"unit_code": squash(form.fields.get(FormField.UNIT_CODE)) or None, "unit_name": unit_name,
+            "project_name": form.fields.get(FormField.PROJECT_NAME) if is_project else None,
+            "funds": parse_amount(form.funds.cell.text) if form.funds else None,
+            "goal": form.fields.get(FormField.GOAL)}
+
+
+def _form_targets(doc_id: str, lt: LogicalTable, registry: Registry) -> list[PerformanceTarget]:
+    form = read_form(lt, registry)
     grid = lt.grid()
+    owner = _form_owner(lt, form)
     out: list[PerformanceTarget] = []
     level1 = level2 = None
-    at = lambda r, name: grid[r][form.indicator_cols[name]] if name in form.indicator_cols else None  # noqa: E731
-    for r in range(form.indicator_header_row + 1, len(grid)):
-        level1, level2 = _filled_levels(_text(at(r, "level1")), _text(at(r, "level2")), level1, level2)
-        l3 = _text(at(r, "level3"))
+    for ind in form.indicators:
+        cols = ind.columns
+        at = lambda r, name: grid[r][cols[name]] if name in cols else None  # noqa: E731
+        level1, level2 = _filled_levels(_text(at(ind.row, "level1")), _text(at(ind.row, "level2")), level1, level2)
+        l3 = _text(at(ind.row, "level3"))
         if not l3 or squash(l3) == "/":
             continue
-        out.append(_indicator_target(doc_id, lt, grid, r, at, level1, level2, l3, {
-            "unit_code": form.fields.get("unit_code"), "unit_name": form.fields.get("unit_name"),
-            "project_name": form.fields.get("project_name"), "funds": parse_amount(form.fields.get("funds")),
-            "goal": form.fields.get("goal")}))
+        l1, l2, l3 = _levels(registry, Role.LEVEL1 in cols or Role.LEVEL2 in cols, level1, level2, l3)
+        out.append(_indicator_target(doc_id, lt, grid, ind.row, at, l1, l2, l3, owner))
     return out
 
 
-def _form_line_items(doc_id: str, lt: LogicalTable) -> list[LineItem]:
-    form = read_form(lt)
-    cell, amount = form.funds_cell, parse_amount(form.funds_cell.text) if form.funds_cell else None
-    if cell is None or amount is None:
-        return []
-    label = next((squash(c.text) for c in lt.cells if c.row == cell.row and c.col == 0), "资金总额")
-    return [LineItem(doc_id, lt.table_id, lt.table_type, cell.row, None, None, None, None,
-                     squash(form.fields.get("project_name")), False, label, "funds", amount, form.funds_unit,
-                     to_yuan(amount, form.funds_unit), cell.page)]
+def _form_line_items(doc_id: str, lt: LogicalTable, registry: Registry) -> list[LineItem]:
+    """A form's money: its 资金总额 once, and each other figure whose label names a money
+    measure (其中：财政拨款, 上年结转; the 部门整体 form's split by source and by nature)."""
+    form = read_form(lt, registry)
+    owner = _form_owner(lt, form)
+    item = squash(owner["project_name"] or owner["unit_name"]) or None
+    out = []
+    for value, role in form.money:
+        cell, amount, unit = value.cell, parse_amount(value.cell.text), form.unit_of(value, lt.unit)
+        if amount is None or not money_fits(amount, unit):
+            continue
+        out.append(LineItem(doc_id, lt.table_id, lt.table_type, cell.row, None, None, None, None, item or "", False,
+                            "/".join(value.labels), role.measure, amount, unit, to_yuan(amount, unit), cell.page))
+    return out
 
 
-def performance_targets(doc_id: str, lt: LogicalTable) -> list[PerformanceTarget]:
+def performance_targets(doc_id: str, lt: LogicalTable, registry: Registry | None = None) -> list[PerformanceTarget]:
+    """One target per indicator (三级指标) row of a performance table, grid or form."""
     if lt.table_type not in PERFORMANCE_TYPES:
         return []
     if lt.form is not None:
-        return _form_targets(doc_id, lt)
+        return _form_targets(doc_id, lt, registry or default_registry())
     grid = lt.grid()
     col = {role.role: i for i, role in reversed(list(enumerate(lt.roles)))}
     if "level3" not in col:

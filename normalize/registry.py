@@ -67,12 +67,42 @@ class ColumnRole:
 
 @dataclass(frozen=True)
 class FormRule:
-    """A table printed as a form: label/value rows, then an indicator grid (registry.toml)."""
+    """Performance tables printed as forms: label/value rows, then an indicator grid
+    (registry.toml ``[forms]``; 烟台, 西南大学, Dongguan, Beijing 转移支付, Chongqing 表十一)."""
 
-    table_type: TableType
-    start: re.Pattern[str]
-    fields: dict[FormField, re.Pattern[str]]
-    indicator_columns: dict[Role, re.Pattern[str]]
+    start: re.Pattern[str]  # the label that opens a form (项目名称, 转移支付名称, 部门名称)
+    fields: dict[FormField, re.Pattern[str]]  # labels whose value is a record field
+    labels: tuple[re.Pattern[str], ...] = ()  # other labels printed in forms (never a value)
+
+    def field(self, text: str | None) -> FormField | None:
+        t = squash(text)
+        return next((f for f, p in self.fields.items() if t and p.search(t)), None)
+
+    def is_label(self, text: str | None) -> bool:
+        t = squash(text)
+        return bool(t) and (self.field(t) is not None or self.start.search(t) is not None
+                            or any(p.search(t) for p in self.labels))
+
+
+@dataclass(frozen=True)
+class IndicatorLevels:
+    """The standard 一级/二级指标 names (registry ``[indicator_levels]``), to split an
+    indicator printed as 一级+二级+三级 in one cell (Beijing 预算13表)."""
+
+    level1: tuple[str, ...] = ()
+    level2: tuple[str, ...] = ()
+
+    def split(self, text: str) -> tuple[str | None, str | None, str]:
+        """``产出指标数量指标加载社会优待功能受理率`` → (产出指标, 数量指标, 加载社会优待功能受理率);
+        text not starting with a known 一级+二级 pair comes back whole as the 三级指标."""
+        t = squash(text)
+        for l1 in self.level1:
+            if t.startswith(l1):
+                for l2 in sorted(self.level2, key=len, reverse=True):
+                    rest = t[len(l1):]
+                    if rest.startswith(l2) and len(rest) > len(l2):
+                        return l1, l2, rest[len(l2):]
+        return None, None, text
 
 
 @dataclass(frozen=True)
@@ -85,6 +115,7 @@ class SignatureRule:
     all: tuple[re.Pattern[str], ...]  # each must match some header label or column path
     any: tuple[re.Pattern[str], ...] = ()  # at least one must match, when given
     none: tuple[re.Pattern[str], ...] = ()  # none may match
+    decisive: bool = False  # the header types the table whatever its title (performance indicators)
 
     def matches(self, labels: Sequence[str]) -> bool:
         def found(p: re.Pattern[str]) -> bool:
@@ -107,9 +138,11 @@ class Registry:
     columns: tuple[ColumnRule, ...]
     sections: tuple[tuple[Section, re.Pattern[str]], ...]
     complete_cell: dict[Role, re.Pattern[str]] = field(default_factory=dict)  # role -> what a whole cell looks like
-    forms: tuple[FormRule, ...] = ()
+    form: FormRule | None = None
     signatures: tuple[SignatureRule, ...] = ()
     families: dict[TableType, str] = field(default_factory=dict)
+    indicator_levels: IndicatorLevels = IndicatorLevels()
+    _roles: dict = field(default_factory=dict, compare=False, repr=False)  # column_role memo (pure in its arguments)
 
     def classify(self, title: str | None, paths: Sequence[Sequence[str]]) -> Classification:
         """The type of a table from its title and its header, scored together.
@@ -122,7 +155,9 @@ class Registry:
         title's family (政府采购, 项目支出 tables print all sorts of columns); with no title
         match the header alone types the table.
         A title pattern typed ``other`` (government-level totals, transfer payments) keeps
-        the table ``other``. Neither: ``other``.
+        the table ``other``, except against a ``decisive`` signature: a header of performance
+        indicators makes a performance table whatever the title (转移支付绩效目标表, 区域绩效目标表).
+        Neither: ``other``.
         """
         t = squash(title)
         title_rule = next(((rule, p) for rule in self.table_types for p in rule.titles if t and p.search(t)), None)
@@ -132,6 +167,8 @@ class Registry:
             rule, pattern = title_rule
             family = self.families.get(rule.type)
             checkable = any(s.family == family for s in self.signatures)  # its header is known to the registry
+            if sig is not None and sig.decisive and family != sig.family:
+                return Classification(sig.type, f"header {sig.name} over title /{pattern.pattern}/")
             if rule.type == TableType.OTHER or sig is None or family == sig.family or not checkable:
                 return Classification(rule.type, f"title /{pattern.pattern}/")
             return Classification(sig.type, f"header {sig.name} over title /{pattern.pattern}/")
@@ -139,12 +176,21 @@ class Registry:
             return Classification(sig.type, f"header {sig.name}")
         return Classification(TableType.OTHER, None)
 
-    def form_starting(self, first_cell_text: str | None, table_type: str) -> FormRule | None:
-        """The form a page table starts, judged by its first cell (项目名称), if any."""
-        t = squash(first_cell_text)
-        for form in self.forms:
-            if form.table_type == table_type and t and form.start.search(t):
-                return form
+    def indicator_roles(self, labels: Sequence[str | None]) -> dict[int, Role] | None:
+        """The roles of a row of labels when it is the header row of an indicator grid (it
+        names an indicator column, 三级指标 / 指标名称 / 绩效指标, and a value column, 指标值 /
+        本年绩效指标值 / 年度指标值), by position; None for any other row. Labels are matched by
+        the [[columns]] vocabulary of performance tables."""
+        level3 = self._roles.get("level3 labels")
+        if level3 is None:
+            level3 = self._roles["level3 labels"] = [r.label for r in self.columns if r.role == Role.LEVEL3]
+        if not any(p.search(squash(t)) for t in labels if squash(t) for p in level3):
+            return None  # cheap: most rows of most tables name no indicator column
+        roles = {i: self.column_role((t,), TableType.PROJECT_PERFORMANCE_TARGETS).role
+                 for i, t in enumerate(labels) if squash(t)}
+        found = set(roles.values())
+        if Role.LEVEL3 in found and (Role.TARGET_RAW in found or Role.VALUE_TYPE in found):
+            return {i: r for i, r in roles.items() if r != Role.UNKNOWN}
         return None
 
     def classify_title(self, title: str | None) -> str:
@@ -169,6 +215,12 @@ class Registry:
           of it and takes that measure too. A 小计 under a group that names no measure stays
           a total (``一般公共预算支出 | 小计 其中：基本支出 项目支出``).
         """
+        key = (tuple(path), table_type)
+        if key not in self._roles:
+            self._roles[key] = self._column_role(path, table_type)
+        return self._roles[key]
+
+    def _column_role(self, path: tuple[str, ...], table_type: str) -> ColumnRole:
         labels = [squash(p) for p in path if squash(p)]
         section = None
         for name, pattern in self.sections:
@@ -249,15 +301,21 @@ class StitchEntry(_Entry):
 
 
 class FormEntry(_Entry):
-    table_type: TableType
     start: str
     fields: dict[FormField, str]
-    indicator_columns: dict[Role, str]
+    labels: list[str] = []
 
     def __post_init__(self) -> None:
         check_regex(self.start, "start")
-        for k, p in (*self.fields.items(), *self.indicator_columns.items()):
-            check_regex(p, str(k))
+        for k, p in self.fields.items():
+            check_regex(p, f"fields.{k}")
+        for i, p in enumerate(self.labels):
+            check_regex(p, f"labels[{i}]")
+
+
+class IndicatorLevelsEntry(_Entry):
+    level1: list[str] = []
+    level2: list[str] = []
 
 
 class SignatureEntry(_Entry):
@@ -267,6 +325,7 @@ class SignatureEntry(_Entry):
     all: list[str]
     any: list[str] = []
     none: list[str] = []
+    decisive: bool = False
 
     def __post_init__(self) -> None:
         for key in ("all", "any", "none"):
@@ -283,7 +342,8 @@ class RegistryFile(_Entry):
     columns: list[ColumnEntry] = []
     sections: list[SectionEntry] = []
     stitch: StitchEntry = StitchEntry()
-    forms: list[FormEntry] = []
+    forms: FormEntry | None = None
+    indicator_levels: IndicatorLevelsEntry = IndicatorLevelsEntry()
 
 
 def build_registry(text: str, source: str = "registry.toml") -> Registry:
@@ -298,14 +358,12 @@ def build_registry(text: str, source: str = "registry.toml") -> Registry:
         ),
         sections=tuple((s.section, re.compile(s.label)) for s in f.sections),
         complete_cell={role: re.compile(p) for role, p in f.stitch.complete.items()},
-        forms=tuple(
-            FormRule(x.table_type, re.compile(x.start), {k: re.compile(v) for k, v in x.fields.items()},
-                     {k: re.compile(v) for k, v in x.indicator_columns.items()})
-            for x in f.forms
-        ),
+        form=FormRule(re.compile(f.forms.start), {k: re.compile(v) for k, v in f.forms.fields.items()},
+                      tuple(re.compile(p) for p in f.forms.labels)) if f.forms is not None else None,
+        indicator_levels=IndicatorLevels(tuple(f.indicator_levels.level1), tuple(f.indicator_levels.level2)),
         signatures=tuple(
             SignatureRule(x.name, x.type, x.family, tuple(map(re.compile, x.all)), tuple(map(re.compile, x.any)),
-                          tuple(map(re.compile, x.none)))
+                          tuple(map(re.compile, x.none)), x.decisive)
             for x in f.signatures
         ),
         families=dict(f.families),

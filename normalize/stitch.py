@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Sequence
 
-from budgetpdf.extract.models import BBox, GridCell, PageTable
+from budgetpdf.extract.models import BBox, GridCell, PageTable, TextLine
 
 from .registry import ColumnRole, FormRule, Registry, default_registry, squash
 from .vocabulary import CodeScheme, Role, Section
@@ -75,6 +75,7 @@ class StitchRule(StrEnum):
     CONTINUED_TITLE = "continued_title"  # the next page's title is the table's with 续/续表
     NO_TITLE_SAME_GRID = "no_title_same_grid"  # untitled next page, same column rulings
     NO_TITLE_SAME_FRAME = "no_title_same_frame"  # untitled next page, same columns and frame (rescaled)
+    FORM_CONTINUED = "form_continued"  # untitled next page that does not open a new form: the form goes on
     REPEATED_HEADER = "repeated_header"  # header rows repeated on the continuation page, dropped
     CUT_ROW = "cut_row"  # the page's first row continues the row cut at the break
     CARRIED_CELLS = "carried_cells"  # merged cells (单位, 项目, 资金总额, 指标) run over the break
@@ -85,6 +86,7 @@ _RULE_TEXT = {
     StitchRule.CONTINUED_TITLE: "continued title (续)",
     StitchRule.NO_TITLE_SAME_GRID: "no title, same column grid",
     StitchRule.NO_TITLE_SAME_FRAME: "no title, same columns and frame (rescaled page)",
+    StitchRule.FORM_CONTINUED: "no title and no new form: the form continues",
     StitchRule.REPEATED_HEADER: "repeated header row(s) dropped",
     StitchRule.CUT_ROW: "row cut by the page break merged into row",
     StitchRule.CARRIED_CELLS: "merged cells carried over the page break, columns",
@@ -379,6 +381,50 @@ def _first_cell_text(pt: PageTable) -> str | None:
     return next((c.text for c in sorted(pt.cells, key=lambda c: (c.row, c.col)) if squash(c.text)), None)
 
 
+def indicator_header_row(pt: PageTable, registry: Registry) -> int | None:
+    """The first row of ``pt`` that is the header row of an indicator grid (一级指标 … 三级指标 |
+    指标值, 指标名称 | 指标性质 | 指标值 …: ``Registry.indicator_roles``), or None."""
+    for r in range(pt.n_rows):
+        if registry.indicator_roles([c.text for c in _row_cells(pt, r)]) is not None:
+            return r
+    return None
+
+
+def is_form(pt: PageTable, registry: Registry) -> bool:
+    """The page table is (the top of) a performance table printed as a form.
+
+    A form prints label/value rows above its indicator grid: some label of ``[forms]``
+    (项目名称, 实施单位, 年度总体目标, 当年整体绩效目标 …) stands in the first column in a row
+    that ends above the grid's header row. In a grid table the rows above the indicator
+    header are header rows themselves: their first-column label (单位编码, 项目名称) runs
+    down into the indicator header row, so it is not a form (Changsha table 9, Beijing
+    预算表12). A page holding only the top of a form (西南大学 p19: the grid is on the next
+    page) opens with ``start`` and a value beside it (项目名称 | 236中央高校…).
+    """
+    form = registry.form
+    if form is None or not pt.cells:
+        return False
+    h = indicator_header_row(pt, registry)
+    if h is None:  # label | value (| label | value), then another label row; a header row names every column
+        row0, row1 = _row_cells(pt, 0), _row_cells(pt, 1)
+        if not 2 <= len(row0) <= 4 or row0[0].col != 0 or not form.start.search(squash(row0[0].text)) \
+                or any(c.row_span > 1 for c in row0[:2]) or not row1 or not form.is_label(row1[0].text):
+            return False
+        value = row0[1].text
+        return bool(squash(value)) and not form.is_label(value) and \
+            registry.column_role((squash(value),), "project_performance_targets").role == Role.UNKNOWN
+    return any(c.col == 0 and c.row + c.row_span <= h and (form.field(c.text) is not None or form.start.search(squash(c.text)))
+               for c in pt.cells if c.row < h)
+
+
+def opens_form(pt: PageTable, registry: Registry) -> bool:
+    """The page table begins a new form: a form whose first cell is the ``start`` label
+    (项目名称, 转移支付名称, 部门名称). A form's continuation on the next page does not."""
+    form = registry.form
+    first = _first_cell_text(pt)
+    return form is not None and first is not None and bool(form.start.search(squash(first))) and is_form(pt, registry)
+
+
 def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = None) -> list[tuple[list[PageTable], list[JoinDecision]]]:
     """Consecutive page tables that form one logical table, with the decision of each join.
 
@@ -386,6 +432,7 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
     项目绩效目标表 per project, each starting at 项目名称)."""
     registry = registry or default_registry()
     groups: list[tuple[list[PageTable], list[JoinDecision]]] = []
+    forms: dict[int, bool] = {}  # id(first page table of a group) -> is_form
     last_on_page = {}
     for pt in tables:
         last_on_page[pt.page] = max(last_on_page.get(pt.page, -1), pt.index_on_page)
@@ -396,7 +443,7 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
             prev = members[-1]
             first_title = caption_title(members[0])
             next_page = pt.page == prev.page + 1 and pt.index_on_page == 0 and prev.index_on_page == last_on_page[prev.page]
-            starts_form = registry.form_starting(_first_cell_text(pt), registry.classify_title(title)) is not None
+            starts_form = opens_form(pt, registry)
             rule = None
             continued = is_continued(pt)
             if title and first_title and squash(title) == squash(first_title) and pt.page > prev.page and not starts_form:
@@ -405,6 +452,9 @@ def group_page_tables(tables: Sequence[PageTable], registry: Registry | None = N
                     (title and first_title and base_title(title) == base_title(first_title))
                     or (not title and next_page)):
                 rule = StitchRule.CONTINUED_TITLE
+            elif not title and next_page and not starts_form and \
+                    forms.setdefault(id(members[0]), is_form(members[0], registry)):
+                rule = StitchRule.FORM_CONTINUED  # a form's grid on a page of its own (西南大学 p19→20)
             elif not title and next_page and _same_grid(prev, pt):
                 rule = StitchRule.NO_TITLE_SAME_GRID
             elif not title and next_page and _same_frame(prev, pt):
@@ -442,10 +492,17 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
     registry = registry or default_registry()
     first = members[0]
     title = caption_title(first)
-    form = registry.form_starting(_first_cell_text(first), registry.classify_title(title))
+    form = registry.form if is_form(first, registry) else None
     n_head_first = 0 if form else first_page_header_rows(first)
-    paths = column_paths(first, n_head_first)
-    kind = registry.classify(title, paths)
+    h = None if form else indicator_header_row(first, registry)
+    if h is not None and h + 1 < n_head_first:  # an indicator grid's header ends with its indicator labels,
+        end = h + 2 if is_column_number_row(first, h + 1) else h + 1  # whatever its values look like (≥ 15.52)
+        n_head_first = _close_spans(first, end)
+    edges = union_edges(members) if form else None
+    col_maps = {id(m): column_map_onto(edges, m) for m in members} if edges else {}
+    n_cols = len(edges) - 1 if edges else first.n_cols
+    paths = [()] * n_cols if form else column_paths(first, n_head_first)
+    kind = registry.classify(title, _form_header_paths(members, registry) if form else paths)
     table_type = kind.table_type
     roles = tuple(registry.column_role(p, table_type) for p in paths)
     roles = split_code_columns(roles, paths)
@@ -466,16 +523,22 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
                                      confidence=c.confidence, indent=c.indent))
     n_header = len(keep)
     decisions: list[JoinDecision] = []
-    next_row = _append_page(cells, first, n_head_first, n_header, ())
+    next_row = _append_page(cells, first, n_head_first, n_header, (), _body_cells(first, n_head_first, col_maps.get(id(first))))
     for prev, pt, join in zip(members, members[1:], joins):
         decisions.append(join)
-        col_map = column_map(first, pt) if pt.n_cols != first.n_cols else None
-        skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
+        if form:  # a form's pages are laid on one grid of all their column edges
+            col_map, skip = col_maps[id(pt)], 0
+        else:
+            col_map = column_map(first, pt) if pt.n_cols != first.n_cols else None
+            skip = repeated_header_rows(pt, first, n_head_first) if pt.n_cols == first.n_cols else 0
         if skip:
             decisions.append(JoinDecision(StitchRule.REPEATED_HEADER, (pt.page,), count=skip))
         body = _body_cells(pt, skip, col_map)
-        row_decisions = continuation_decisions(cells, body, skip, next_row, roles, prev.open_bottom, registry.complete_cell,
-                                               pt.page)
+        if form:
+            row_decisions = form_continuation_decisions(cells, body, next_row, form, pt.page)
+        else:
+            row_decisions = continuation_decisions(cells, body, skip, next_row, roles, prev.open_bottom,
+                                                   registry.complete_cell, pt.page)
         decisions.extend(row_decisions)
         next_row = _append_page(cells, pt, skip, next_row, row_decisions, body)
 
@@ -489,7 +552,7 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         unit=next((u for u in (caption_unit(m) for m in members) if u), None),
         department=caption_department(first),
         n_header_rows=n_header,
-        n_cols=first.n_cols,
+        n_cols=n_cols,
         cells=tuple(sorted(cells, key=lambda c: (c.row, c.col))),
         column_paths=tuple(paths),
         roles=roles,
@@ -499,6 +562,43 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         form=form,
         text_source="ocr" if any(m.text_source == "ocr" for m in members) else "pdf",
     )
+
+
+def union_edges(members: Sequence[PageTable], tol: float = GRID_TOLERANCE) -> list[float]:
+    """Every column edge (pt) of a form's pages, edges within ``tol`` taken as one: the
+    columns of a form change from row block to row block and from page to page (西南大学:
+    the label rows and the indicator grid rule different columns), so its pages are laid
+    on the union of their rulings."""
+    xs = sorted((x, i) for i, m in enumerate(members) for x in m.col_edges)
+    out: list[float] = []
+    cluster: set[int] = set()  # pages whose edge is in the last cluster: a page's own edges stay apart
+    for x, i in xs:
+        if out and x - out[-1] <= tol and i not in cluster:
+            cluster.add(i)
+            continue
+        out.append(x)
+        cluster = {i}
+    return out
+
+
+def column_map_onto(edges: Sequence[float], pt: PageTable) -> list[int]:
+    """For each column edge of ``pt``, the index of the nearest of ``edges`` (strictly increasing)."""
+    out: list[int] = []
+    for x in pt.col_edges:
+        j = min(range(len(edges)), key=lambda k: abs(edges[k] - x))
+        if out and j <= out[-1]:
+            j = out[-1] + 1
+        out.append(min(j, len(edges) - 1))
+    return out
+
+
+def _form_header_paths(members: Sequence[PageTable], registry: Registry) -> list[tuple[str, ...]]:
+    """The labels of a form's indicator header row (for classification), as one-label paths."""
+    for m in members:
+        h = indicator_header_row(m, registry)
+        if h is not None:
+            return [(squash(c.text),) for c in _row_cells(m, h) if squash(c.text)]
+    return []
 
 
 def _covering(cells: Sequence[LogicalCell], row: int, col: int) -> int | None:
@@ -539,6 +639,26 @@ def continuation_decisions(cells: Sequence[LogicalCell], body: Sequence[GridCell
     if carried:
         out.append(JoinDecision(StitchRule.CARRIED_CELLS, (page,), columns=tuple(sorted(carried))))
     return tuple(out)
+
+
+def form_continuation_decisions(cells: Sequence[LogicalCell], body: Sequence[GridCell], next_row: int, form: FormRule,
+                                page: int) -> tuple[JoinDecision, ...]:
+    """A label of a form cut by the page break: the two pieces make a label of the form. When
+    the rest of the page's first row is blank the row itself was cut (西南大学 p22→23: 年度总体目
+    | goal text, then 标 | blank): ``CUT_ROW``; else the label is a merged cell running on beside
+    new rows (p37→38: 绩效指 | 标 beside an indicator): ``CARRIED_CELLS``. Merged 一级/二级指标
+    cells need no join in a form: blank cells are filled down from the rows above."""
+    last_row = next_row - 1
+    top = [c for c in body if c.row == min((b.row for b in body), default=0)]
+    for c in top:
+        above = _cell_at(cells, last_row, c.col)
+        head, tail = squash(above.text) if above is not None else "", squash(c.text)
+        if head and tail and above.row + above.row_span - 1 == last_row and above.col == c.col \
+                and not form.is_label(head) and form.is_label(head + tail):
+            if all(not squash(o.text) for o in top if o is not c):
+                return (JoinDecision(StitchRule.CUT_ROW, (page,), rows=(last_row,)),)
+            return (JoinDecision(StitchRule.CARRIED_CELLS, (page,), columns=(c.col,)),)
+    return ()
 
 
 def _append_page(cells: list[LogicalCell], pt: PageTable, start: int, next_row: int,
@@ -625,15 +745,26 @@ def _is_fragment(top: Sequence[GridCell], roles: Sequence[ColumnRole], prev_open
     # a label that starts an enumerated item (一、 1、 （一）) or a total starts a new row
     if any(ITEM_START.match(t) for col, t in texts.items() if t and _role_of(roles, col) in (Role.LABEL, Role.NAME)):
         return False
-    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open
-    only_levels = all(_role_of(roles, col) in (Role.LEVEL1, Role.LEVEL2) for col, t in texts.items() if t)
+    # a row printing only 一级/二级指标 is a real row (no 三级指标) unless the break left the cell open;
+    # merged cells printed again at the top of the page (单位编码, 项目名称, 资金总额) do not count
+    def reprinted(col: int, t: str) -> bool:
+        above = _cell_at(cells, last_row, col)
+        return above is not None and squash(above.text) == t
+    only_levels = all(_role_of(roles, col) in (Role.LEVEL1, Role.LEVEL2) for col, t in texts.items()
+                      if t and not (_role_of(roles, col) in ENTITY_ROLES and reprinted(col, t)))
     return prev_open or not only_levels
 
 
 def _starts_new_entity(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles: Sequence[ColumnRole],
                        last_row: int) -> bool:
     """The top row of a page starts a new unit or project: it prints its own 资金总额
-    (a different figure, or the same figure under a different name)."""
+    (a different figure, or the same figure under a different name).
+
+    Not when the rows above printed neither name nor 资金总额 in their merged cells: Excel
+    prints a merged cell cut by a page break on one side only, so a project whose name and
+    figures stand at the top of the page began, blank, at the bottom of the previous one
+    (Beijing 预算表12 p26→27: 慈善北京文化建设服务).
+    """
     by_col = {c.col: c for c in top}
     role_col = {r.role: i for i, r in reversed(list(enumerate(roles)))}
 
@@ -642,9 +773,11 @@ def _starts_new_entity(cells: Sequence[LogicalCell], top: Sequence[GridCell], ro
         if col is None or col not in by_col:
             return None
         above = _cell_at(cells, last_row, col)
-        return squash(by_col[col].text), squash(above.text) if above is not None else ""
+        return squash(by_col[col].text), squash(above.text) if above is not None and not above.is_header else ""
 
     funds, name = pair(Role.FUNDS), pair(Role.NAME)
+    if (funds or name) and not (funds and funds[1]) and not (name and name[1]):
+        return False
     name_differs = name is not None and bool(name[0]) and name[0] != name[1]
     if funds is not None:
         return bool(funds[0]) and (funds[0] != funds[1] or name_differs)
@@ -673,11 +806,16 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
         if y is None or y.is_header or y.col != col or y.col_span != x.col_span:
             continue
         if not squash(y.text):
-            # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity
-            if entity_continues and not squash(x.text) and role.role in ENTITY_ROLES:
+            # a blank merged cell (a unit's empty 政府性基金 column) continues blank with its entity,
+            # or is filled by the text printed on this side of the break (Excel prints a merged
+            # cell's text on one side only: the 项目名称 or 一级指标 may stand below the break)
+            if entity_continues and role.role in ENTITY_ROLES:
                 out.add(col)
             elif role.role in (Role.LEVEL1, Role.LEVEL2):
-                levels_open = False
+                if levels_open and squash(x.text):
+                    out.add(col)
+                else:
+                    levels_open = False
             continue
         blank_or_same = not squash(x.text) or squash(x.text) == squash(y.text)
         if role.role == Role.UNIT_CODE:
@@ -696,9 +834,40 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
     return out
 
 
+def lift_caption_rows(pt: PageTable, registry: Registry) -> PageTable:
+    """A page table whose ruled frame begins with its title (and captions: （2024年度）, 单位：万元,
+    部门名称：…) printed as full-width rows of the grid: those rows become caption lines above
+    it, as if printed outside the frame (forms that draw 项目支出绩效目标表 inside their frame).
+
+    A row is lifted when it is one cell across every column and reads as a title (a title the
+    registry knows, or a name ending in 表) or a caption; a label of a form (当年整体绩效目标
+    across the frame over its text) is not a title.
+    """
+    lifted: list[TextLine] = []
+    form = registry.form
+    for r in range(pt.n_rows - 1):
+        cells = _row_cells(pt, r)
+        if len(cells) != 1 or cells[0].col_span != pt.n_cols or cells[0].row_span != 1:
+            break
+        t = squash(cells[0].text)
+        caption = bool(CAPTION_UNIT.search(t) or CAPTION_DEPARTMENT.search(t) or SUBTITLE.match(t) or TABLE_LABEL.match(t)
+                       or CONTINUATION_LINE.match(t))
+        titled = t.endswith("表") or registry.classify_title(t) != "other"
+        if not t or (form is not None and form.is_label(t)) or not (caption or titled):
+            break
+        lifted.append(TextLine(cells[0].text or "", cells[0].bbox))
+    if not lifted:
+        return pt
+    n = len(lifted)
+    cells = tuple(replace(c, row=c.row - n) for c in pt.cells if c.row >= n)
+    return replace(pt, n_rows=pt.n_rows - n, cells=cells, row_edges=pt.row_edges[n:],
+                   captions_above=(*pt.captions_above, *lifted))
+
+
 def stitch_document(tables: Sequence[PageTable], registry: Registry | None = None) -> list[LogicalTable]:
     """Every logical table of a document, in order, from its page tables."""
     registry = registry or default_registry()
+    tables = [lift_caption_rows(pt, registry) for pt in tables]
     return [stitch(i, members, joins, registry)
             for i, (members, joins) in enumerate(group_page_tables(tables, registry))]
 

@@ -19,12 +19,17 @@ NONE_MARKS = {"", "-", "—", "－", "--", "——", "/", "／", "*", "无"}
 # words, footnote numbers separated by spaces) is not an amount.
 MONEY = re.compile(r"^(?P<open>[（(])?(?P<sign>[-－−])?(?P<num>\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
                    r"(?P<close>[)）])?(?:千元|万元|亿元|元)?$")
-OPERATORS = {"≥": ">=", ">=": ">=", "＞=": ">=", "≤": "<=", "<=": "<=", "＜=": "<=", "=": "=", "＝": "=",
-             ">": ">", "＞": ">", "<": "<", "＜": "<"}
-OPERATOR = re.compile(r"≥|≤|>=|<=|＞=|＜=|=|＝|>|＞|<|＜")
+OPERATORS = {"≥": ">=", "≧": ">=", ">=": ">=", "＞=": ">=", "≤": "<=", "≦": "<=", "<=": "<=", "＜=": "<=",
+             "=": "=", "＝": "=", ">": ">", "＞": ">", "<": "<", "＜": "<"}
+OPERATOR = re.compile(r"≥|≧|≤|≦|>=|<=|＞=|＜=|=|＝|>|＞|<|＜")
+# an operator written in words at the start of the value (Dongguan: 大于等于90%, 不低于, 不超过)
+WORD_OPERATORS = (("大于等于", ">="), ("不低于", ">="), ("不少于", ">="), ("小于等于", "<="), ("不高于", "<="),
+                  ("不超过", "<="), ("不多于", "<="), ("大于", ">"), ("高于", ">"), ("超过", ">"), ("多于", ">"),
+                  ("小于", "<"), ("低于", "<"), ("少于", "<"), ("等于", "="))
 # the value is one number, with at most a short label/operator before it and a unit after it
-# (满意度≥95%, 49.05万, 4次); dates and sentences with numbers in them have no target number
-SINGLE_NUMBER = re.compile(r"^[^\d]{0,8}?(?P<num>[-－−]?\d+(?:[,，]\d{3})*(?:\.\d+)?)[^\d]{0,3}$")
+# (满意度≥95%, 49.05万, 4次, 16000元/人/年, ≥1万平方米); dates and sentences with numbers in
+# them (11月底前, 在2023年内完成) have no target number
+SINGLE_NUMBER = re.compile(r"^[^\d]{0,8}?(?P<num>[-－−]?\d+(?:[,，]\d{3})*(?:\.\d+)?)[^\d前底内完]{0,6}$")
 RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*[-－~～至—]\s*(\d+(?:\.\d+)?)\s*%?\s*\S*$")
 
 
@@ -81,8 +86,9 @@ def parse_target(raw: str | None, value_type: str | None) -> TargetValue:
 
     ``target_value`` is set only when the value is a single number (``95%``, ``≥4次``).
 
-    An operator printed in 指标值类型 or inside the value wins; else a range
-    (``3-10``); else 定性/定量 from 指标值类型; else None.
+    An operator printed in 指标值类型 or inside the value wins (a symbol anywhere, or words at
+    the start: ``大于等于90%`` → ``>=``); else a range (``3-10``); else 定性/定量 from
+    指标值类型; else None.
     """
     raw_s = re.sub(r"\s+", "", raw or "")
     vt = re.sub(r"\s+", "", value_type or "")
@@ -90,6 +96,8 @@ def parse_target(raw: str | None, value_type: str | None) -> TargetValue:
     m = OPERATOR.search(vt) or OPERATOR.search(raw_s)
     if m:
         comparator = OPERATORS[m.group(0)]
+    else:
+        comparator = next((op for word, op in WORD_OPERATORS if raw_s.startswith(word)), None)
     rng = RANGE.match(raw_s)
     low = high = value = None
     if rng:

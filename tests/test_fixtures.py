@@ -208,4 +208,5 @@ def test_bad_fixture_contents():
 
 def test_fixtures_folder_size():
     total = sum(p.stat().st_size for p in (ROOT / "fixtures").rglob("*") if p.is_file())
-    assert total < 15 * 1024 * 1024, f"fixtures/ is {total / 1e6:.1f} MB"
+    # 16 MiB: the scans (4 MB) and the two Excel-print documents of issue 15 (0.9 MB) came in together
+    assert total < 16 * 1024 * 1024, f"fixtures/ is {total / 1e6:.1f} MB"

@@ -52,8 +52,11 @@ def test_truth_passes_every_identity(path):
     failed = [(r.check_id, r.subject, r.expected, r.actual) for r in results if r.status == "failed"]
     assert not failed
     passed = Counter(r.check_id.split(".")[0] for r in results if r.status == "passed")
-    assert passed["cross_table"] >= 4, passed
-    assert passed["prose"] >= 4, passed
+    if len(tables) >= 8:  # a whole 部门预算 (the Excel-print fixtures keep only tables 1, 3, 9, 10)
+        assert passed["cross_table"] >= 4, passed
+        assert passed["prose"] >= 4, passed
+    else:
+        assert passed["cross_table"] >= 1, passed
     not_run = [r for r in results if r.status == "not_run"]
     assert all(r.table_type != "cross_table" or "government_fund" in r.subject or "no figure" in r.subject
                for r in not_run)

@@ -39,6 +39,13 @@ def test_blanks_dashes_and_labels_are_no_amount(text):
     ("在2023年内完成", "", None, None, None, None),
     ("100%", "=", "=", "100", None, None),
     ("4次", "≥", ">=", "4", None, None),
+    ("大于等于90%", "", ">=", "90", None, None),  # an operator in words (Dongguan p149)
+    ("不超过5万元", "", "<=", "5", None, None),
+    ("≧0.65万亩", "", ">=", "0.65", None, None),  # ≧ / ≦ (Dongguan p205)
+    ("≥1万平方米", "", ">=", "1", None, None),  # units of up to six characters
+    ("16000元/人/年", "", None, "16000", None, None),  # Beijing p64: no operator, so no comparator
+    ("11月底前完成", "", None, None, None, None),  # a deadline is no target number
+    ("显著", "", None, None, None, None),
 ])
 def test_target_values_follow_schema_precedence(raw, vtype, comparator, value, low, high):
     t = parse_target(raw, vtype)
