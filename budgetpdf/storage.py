@@ -80,10 +80,13 @@ def is_url(location: str | os.PathLike) -> bool:
 
 
 def url_fs(url: str):
-    """(fsspec filesystem, path inside it) for a URL."""
+    """(fsspec filesystem, path inside it) for a URL.
+
+    Listing caches are off: other processes (a killed writer, a compaction) change the
+    store, and ``recover()`` and readers must see what is there now."""
     from fsspec.core import url_to_fs
 
-    return url_to_fs(url)
+    return url_to_fs(url, use_listings_cache=False)
 
 
 # -- inputs ------------------------------------------------------------------------------
