@@ -465,8 +465,9 @@ def run_batch(
             sources = groups.get(doc.doc_id, [doc.source_path]) if doc.doc_id else [doc.source_path]
             others = [s for s in sources if s != doc.source_path]
             others += [p for p in paths_of.get(doc.doc_id, []) if p not in sources and doc.doc_id]
+            fresh = doc.doc_id not in known and not any(p in by_path for p in [doc.source_path, *others])
             try:
-                dataset.write(out, also_paths=others)
+                dataset.write(out, also_paths=others, fresh=fresh)
             except Exception as e:  # the document's records could not be stored: keep its row, say why
                 log.exception("%s: writing failed", doc.source_path)
                 out = encode_or_fail(process_failed(doc.source_path, f"internal error while writing ({type(e).__name__}: {e})",

@@ -178,7 +178,9 @@ class DaskExecutor:
         from distributed.scheduler import KilledWorker
 
         client = self.client
-        shared_config = client.scatter(config, broadcast=True, hash=False)
+        # the config (~13 KB pickled, rules included) goes with each task rather than
+        # scattered once: scattered data dies with the workers holding it, a task's
+        # arguments survive any worker's loss
         pending = list(reversed(tasks))
         of: dict = {}
 
@@ -186,7 +188,7 @@ class DaskExecutor:
             if not pending:
                 return None
             source, doc_id = pending.pop()
-            fut = client.submit(process_on_worker, source, doc_id, shared_config, limits,
+            fut = client.submit(process_on_worker, source, doc_id, config, limits,
                                 key=f"budgetpdf-file-{uuid.uuid4().hex}", pure=False)
             of[fut.key] = (source, doc_id)
             return fut

@@ -177,20 +177,26 @@ class Dataset:
         self.store.write_json({"doc_id": doc_id, "source_paths": source_paths, "records": records}, entry)
         return entry
 
-    def write(self, out: EncodedDocument, also_paths: Iterable[str] = ()) -> None:
+    def write(self, out: EncodedDocument, also_paths: Iterable[str] = (), fresh: bool = False) -> None:
         """Replace this document (its records, once) and the documents row of its file.
 
         ``also_paths``: other files with the same bytes; they get the same documents row
-        with their own source_path, so all rows of one doc_id agree. Raises
-        ``DatasetLocked`` when an object store's lock was lost (nothing is written then).
+        with their own source_path, so all rows of one doc_id agree. ``fresh``: the caller
+        read the documents dataset (under the lock, after ``recover()``) and neither this
+        doc_id nor these paths are in it, so there is nothing to remove (``gc`` after each
+        run leaves no records without a documents row): skips one delete per dataset, which
+        on an object store is one request each. Raises ``DatasetLocked`` when an object
+        store's lock was lost (nothing is written then).
         """
         doc = out.document
         paths = list(dict.fromkeys([doc.source_path, *also_paths]))
         entry = self._journal(doc.doc_id, paths, records=bool(doc.doc_id))
-        self._remove("documents", set(paths))
+        if not fresh:
+            self._remove("documents", set(paths))
         if doc.doc_id:
             for name in RECORD_DATASETS:
-                self._remove(name, {doc.doc_id})
+                if not fresh:
+                    self._remove(name, {doc.doc_id})
                 _crash_point(f"write:{name}")
                 table = out.records.get(name)
                 if table is not None and table.num_rows:
