@@ -161,3 +161,21 @@ def test_limits_on_a_dask_worker_give_the_local_pools_failed_rows(tmp_path, monk
     assert all(docs[n]["status"] == "failed" and docs[n]["doc_id"] for n in faults)
     assert docs["good.pdf"]["status"] == "ok"
     assert summary.statuses == {"failed": 4, "ok": 1} and 0 < summary.peak_rss
+
+
+def test_kill_9_of_the_dask_client_then_rerun_has_every_document_once(dask_scheduler, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(3):
+        pad(SMALL, inputs / f"doc-{i}.pdf", i)
+    out = tmp_path / "out"
+    args = (str(inputs), "--out", str(out), "--executor", "dask", "--scheduler", dask_scheduler)
+    killed = run_cli(*args, env={"BUDGETPDF_TEST_CRASH_AT": "write:cells"})  # the client dies mid-commit
+    assert killed.returncode == -signal.SIGKILL
+    assert list((out / "_pending").glob("doc-*.json"))
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    docs = pds.dataset(str(out / "documents"), format="parquet").to_table().to_pylist()
+    assert sorted(Path(d["source_path"]).name for d in docs) == [f"doc-{i}.pdf" for i in range(3)]
+    assert all(d["status"] == "ok" for d in docs) and validate_dataset(out) == []
+    assert not list((out / "_pending").glob("*"))
