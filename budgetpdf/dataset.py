@@ -194,13 +194,18 @@ class Dataset:
         if not fresh:
             self._remove("documents", set(paths))
         if doc.doc_id:
+            parts = {}
             for name in RECORD_DATASETS:
                 if not fresh:
                     self._remove(name, {doc.doc_id})
                 _crash_point(f"write:{name}")
                 table = out.records.get(name)
                 if table is not None and table.num_rows:
-                    self.store.write_table(table, f"{name}/part-{doc.doc_id}.parquet")
+                    parts[f"{name}/part-{doc.doc_id}.parquet"] = table
+                if not self.store.concurrent_writes:  # a folder: one file after the other
+                    self.store.write_tables(parts)
+                    parts = {}
+            self.store.write_tables(parts)  # an object store: concurrent PUTs, one round trip
         for p in paths:
             _crash_point("write:documents")
             row = doc if p == doc.source_path else _with_path(doc, p)
