@@ -31,6 +31,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
@@ -47,6 +48,7 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 POLL_SECONDS = 0.1
 TASKS_PER_WORKER = 50  # recycle workers so memory a parser leaks cannot pile up
+HASH_THREADS = 8  # inputs hashed at once by the client (I/O bound; hashlib releases the GIL)
 FAULTS_ENV = "BUDGETPDF_TEST_FAULTS"  # test hook: {"file name": "sleep"|"sleep:SECONDS"|"alloc"|"segv"|"recurse"|"exit"}
 
 
@@ -438,9 +440,10 @@ def run_batch(
         summary = BatchSummary()
         groups: dict[str, list[str]] = {}  # doc_id → sources with those bytes, first one processed
         unreadable: list[str] = []
-        for f in files:
+        with ThreadPoolExecutor(HASH_THREADS) as pool:  # on an object store each read waits on a GET
+            digests = list(pool.map(sha256_file, files))
+        for f, digest in zip(files, digests):
             source = str(f)
-            digest = sha256_file(f)
             if digest is None:
                 unreadable.append(source)
                 continue
