@@ -12,7 +12,9 @@ two-page files (``fixtures/bad/no-tables.pdf`` padded), where extraction is chea
 both executors with 2 workers: (dask - local) / files. Writer: time inside
 ``Dataset.write`` per document and store operations per document, locally and into moto's
 S3 server on loopback (no network latency: multiply the operations by a real store's).
-Prints the 1-minute load average before and after each run: the machine may be shared.
+Prints the 1-minute load average before and after each run (the machine may be shared)
+and, for the local pool, pages per worker CPU-second: the rate of one worker with a core
+of its own, which a loaded machine's wall-clock pages/s understates.
 """
 
 from __future__ import annotations
@@ -44,12 +46,22 @@ def run(inputs, executor, label: str) -> dict:
 
     with tempfile.TemporaryDirectory() as out:
         l0 = load()
+        c0 = _children_cpu()
         s = run_batch(inputs, out, executor=executor, force=True)
+        cpu = _children_cpu() - c0  # the local pool's workers (reaped by this process); 0 for Dask's
         row = {"run": label, "files": sum(s.statuses.values()), "pages": s.pages, "seconds": s.seconds,
-               "pages_s": s.pages / s.seconds, "load": f"{l0}→{load()}"}
+               "pages_s": s.pages / s.seconds, "load": f"{l0}→{load()}", "cpu": cpu}
+    per_cpu = f"  {s.pages / cpu:5.2f} pages per worker CPU-second" if cpu > 1 else ""
     print(f"  {row['run']:<24} {row['files']:>4} files {row['pages']:>5} pages {row['seconds']:7.1f} s "
-          f"{row['pages_s']:6.2f} pages/s  load {row['load']}", flush=True)
+          f"{row['pages_s']:6.2f} pages/s  load {row['load']}{per_cpu}", flush=True)
     return row
+
+
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def throughput(inputs, workers: list[int]) -> None:
