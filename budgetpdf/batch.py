@@ -192,6 +192,7 @@ def _process_source(path: str, source: str, config: RunConfig) -> EncodedDocumen
 
 
 STARTED = "started"  # a worker's acknowledgement: the file's clock starts now
+STARTUP_SECONDS = 300.0  # a fresh worker's start-up and imports, not counted in a file's time limit
 
 
 def _warm_up(config: RunConfig) -> None:
@@ -263,12 +264,14 @@ class Sandbox:
         self.fingerprint = config.fingerprint
         self.task: tuple[str, str | None] | None = None  # (source, doc_id)
         self.started = 0.0
+        self.acknowledged = False  # the worker said STARTED: the file's clock runs
         self.n_done = 0
         self.peak_rss = 0
 
     def assign(self, source: str, doc_id: str | None) -> None:
         self.task = (source, doc_id)
         self.started = time.monotonic()
+        self.acknowledged = False
         self.conn.send((source, source))
 
     def waitables(self) -> list:
@@ -282,6 +285,7 @@ class Sandbox:
                     msg = self.conn.recv()
                     if isinstance(msg, str) and msg == STARTED:
                         self.started = time.monotonic()
+                        self.acknowledged = True
                         continue
                     self.task = None
                     self.n_done += 1
@@ -296,7 +300,10 @@ class Sandbox:
         self.peak_rss = max(self.peak_rss, rss)
         if rss > limits.max_memory:
             return None, f"memory: worker exceeded {format_size(limits.max_memory)}"
-        if time.monotonic() - self.started > limits.timeout:
+        if not self.acknowledged:  # still starting (imports): not the file's time
+            if time.monotonic() - self.started > max(limits.timeout, STARTUP_SECONDS):
+                return None, f"crash: worker did not start within {max(limits.timeout, STARTUP_SECONDS):g} s"
+        elif time.monotonic() - self.started > limits.timeout:
             return None, f"timeout: extraction took longer than {limits.timeout:g} s"
         return None, None
 

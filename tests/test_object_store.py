@@ -48,6 +48,7 @@ def rows(root, name: str) -> list[dict]:
     out = table.to_pylist()
     for r in out:
         r.pop("extracted_at", None)
+        r.pop("extract_seconds", None)
     return sorted(out, key=lambda r: json.dumps(r, sort_keys=True, default=str))
 
 
