@@ -11,11 +11,13 @@ them and are never data)::
     OUT/_pending/doc-<uuid>.json                        journal: a document in flight
     OUT/_pending/compact-<uuid>.json                    journal: a compaction in flight
     OUT/_lock                                           flock held by the one writer
+                                                        (on an object store: a leased lock object)
 
 Writing a document (``Dataset.write``): journal entry (doc_id and every source_path that
 shares it) → remove every trace of that doc_id / those paths (their own part files, and
-their rows inside compacted files, which are rewritten without them) → write the record
-parts → write the documents parts last → delete the journal entry. Every file lands with
+their rows inside compacted files, which are rewritten without them; nothing to remove
+for a document new to the dataset) → write the record parts → write the documents parts
+last → delete the journal entry. Every file lands with
 one ``os.replace`` (atomic on POSIX), so readers never see a half-written file. After a
 ``kill -9``, ``recover()`` removes every trace of a journaled document, so the next run
 redoes it from its input file: a document is either fully committed or absent.
