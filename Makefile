@@ -11,10 +11,10 @@ JOBS ?=
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,fixtures,ocr]'
+	$(BIN)/pip install -q -e '.[test,fixtures,ocr,dask,s3]'
 	touch $(STAMP)
 
-## setup: create .venv/ and install budgetpdf with its test, fixtures and ocr extras
+## setup: create .venv/ and install budgetpdf with its test, fixtures, ocr, dask and s3 extras
 setup: $(STAMP)
 
 ## extract: run the pipeline over the fixture documents (not the negative ones) into outputs/

@@ -13,13 +13,16 @@ breaks for good when one worker dies; pebble and loky replace dead workers and p
 enforces per-task timeouts, but none of them limits a worker's *resident memory* and
 kills only the task that exceeds it, which is the failure mode of PDF parsing here (a
 stream inflating without end) and what ``--max-memory`` promises. The pool is ~150
-lines of ``multiprocessing`` pipes and sentinels; ``dask.distributed`` (its nanny's
-memory limit) is the choice beyond one machine.
+lines of ``multiprocessing`` pipes and sentinels. Beyond one machine the same watched
+worker (``Sandbox``) runs inside each ``dask.distributed`` worker (``cluster.py``).
+
+The executor is pluggable: ``run_batch`` does the incremental logic once (what to skip,
+what to redo and why, byte-identical files once, the single writer) and hands the tasks
+to an ``Executor``: ``LocalPool`` here, ``cluster.DaskExecutor`` on a cluster.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import multiprocessing as mp
@@ -28,13 +31,15 @@ import signal
 import threading
 import time
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait as mp_wait
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from .contract import DocumentRecord, EncodedDocument
 from .dataset import Dataset
+from .storage import find_input_urls, is_url, local_copy, sha256_of
 from .pipeline import RunConfig, encode_or_fail, fingerprint_changes, process_encoded, process_failed
 
 log = logging.getLogger("budgetpdf")
@@ -43,13 +48,22 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_MEMORY = 2 * 1024**3
 POLL_SECONDS = 0.1
 TASKS_PER_WORKER = 50  # recycle workers so memory a parser leaks cannot pile up
-FAULTS_ENV = "BUDGETPDF_TEST_FAULTS"  # test hook: {"file name": "sleep"|"alloc"|"segv"|"recurse"|"exit"}
+HASH_THREADS = 8  # inputs hashed at once by the client (I/O bound; hashlib releases the GIL)
+FAULTS_ENV = "BUDGETPDF_TEST_FAULTS"  # test hook: {"file name": "sleep"|"sleep:SECONDS"|"alloc"|"segv"|"recurse"|"exit"}
 
 
-def find_pdfs(inputs: Iterable[str | Path]) -> list[Path]:
-    """PDF files named directly, or found recursively (``*.pdf`` in any case) in folders."""
-    out: list[Path] = []
+def find_pdfs(inputs: Iterable[str | Path]) -> list[Path | str]:
+    """PDF files named directly, or found recursively (``*.pdf`` in any case) in folders.
+
+    An fsspec URL (``s3://bucket/prefix``) names one object or every ``*.pdf`` below a
+    prefix; those are returned as URL strings, local files as ``Path``. Raises
+    ``FileNotFoundError`` for an input that does not exist.
+    """
+    out: list[Path | str] = []
     for item in inputs:
+        if is_url(item):
+            out.extend(find_input_urls(str(item)))
+            continue
         p = Path(item)
         if p.is_dir():
             out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() == ".pdf"))
@@ -60,15 +74,9 @@ def find_pdfs(inputs: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def sha256_file(path: Path) -> str | None:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
+def sha256_file(path: Path | str) -> str | None:
+    """SHA-256 (hex) of a file or URL's bytes, None when unreadable."""
+    return sha256_of(path)
 
 
 def parse_size(text: str | int) -> int:
@@ -145,6 +153,8 @@ def _inject_fault(source: str) -> None:
     fault = json.loads(faults).get(Path(source).name)
     if fault == "sleep":
         time.sleep(3600)
+    elif fault and fault.startswith("sleep:"):  # a slow file that then completes normally
+        time.sleep(float(fault[6:]))
     elif fault == "alloc":  # a stream inflating without end
         hog = []
         while True:
@@ -172,7 +182,17 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(1)
 
 
+def _process_source(path: str, source: str, config: RunConfig) -> EncodedDocument:
+    """``process_encoded`` on a local path, or on a local copy of a URL's object."""
+    try:
+        with local_copy(path) as local:
+            return process_encoded(local, source_path=source, config=config)
+    except OSError as e:  # the object could not be fetched
+        return encode_or_fail(process_failed(source, f"cannot read file: {e}", fingerprint=config.fingerprint))
+
+
 STARTED = "started"  # a worker's acknowledgement: the file's clock starts now
+STARTUP_SECONDS = 300.0  # a fresh worker's start-up and imports, not counted in a file's time limit
 
 
 def _warm_up(config: RunConfig) -> None:
@@ -207,7 +227,7 @@ def _worker_main(conn, config: RunConfig, parent_pid: int) -> None:
         except (BrokenPipeError, OSError):
             return
         _inject_fault(source)
-        out = process_encoded(path, source_path=source, config=config)
+        out = _process_source(path, source, config)
         try:
             conn.send(out)
         except (BrokenPipeError, OSError):
@@ -221,7 +241,17 @@ def _worker_main(conn, config: RunConfig, parent_pid: int) -> None:
 # -- the parent side ---------------------------------------------------------------------
 
 
-class _Worker:
+class Sandbox:
+    """One watched worker process: runs files one at a time under the time and memory limits.
+
+    ``assign`` sends a file; ``poll`` (called every ``POLL_SECONDS`` or when the worker's
+    pipe or sentinel is ready) returns the worker's result, or the failed row's error text
+    when the file ran past ``limits.timeout`` (``timeout: …``), the worker's resident memory
+    passed ``limits.max_memory`` (``memory: …``) or the worker died (``crash: …``); the
+    caller then kills and replaces it. Used by ``LocalPool`` and, on each Dask worker, by
+    ``cluster.process_on_worker``.
+    """
+
     def __init__(self, ctx, config: RunConfig):
         import psutil
 
@@ -231,14 +261,51 @@ class _Worker:
         self.proc.start()
         child.close()
         self.ps = psutil.Process(self.proc.pid)
+        self.fingerprint = config.fingerprint
         self.task: tuple[str, str | None] | None = None  # (source, doc_id)
         self.started = 0.0
+        self.acknowledged = False  # the worker said STARTED: the file's clock runs
         self.n_done = 0
+        self.peak_rss = 0
 
     def assign(self, source: str, doc_id: str | None) -> None:
         self.task = (source, doc_id)
         self.started = time.monotonic()
+        self.acknowledged = False
         self.conn.send((source, source))
+
+    def waitables(self) -> list:
+        return [self.conn, self.proc.sentinel]
+
+    def poll(self, ready: list, limits: Limits) -> tuple[EncodedDocument | None, str | None]:
+        """(result, None) when the file is done, (None, error) when it must be killed, else (None, None)."""
+        if self.conn in ready or self.proc.sentinel in ready:
+            try:
+                while self.conn.poll():
+                    msg = self.conn.recv()
+                    if isinstance(msg, str) and msg == STARTED:
+                        self.started = time.monotonic()
+                        self.acknowledged = True
+                        continue
+                    self.task = None
+                    self.n_done += 1
+                    return msg, None
+            except (EOFError, OSError):
+                pass
+            if not self.proc.is_alive():
+                self.proc.join(5)
+                return None, _death_message(self.proc.exitcode)
+            return None, None
+        rss = self.rss()  # memory first: a file over both limits is reported for the more specific cause
+        self.peak_rss = max(self.peak_rss, rss)
+        if rss > limits.max_memory:
+            return None, f"memory: worker exceeded {format_size(limits.max_memory)}"
+        if not self.acknowledged:  # still starting (imports): not the file's time
+            if time.monotonic() - self.started > max(limits.timeout, STARTUP_SECONDS):
+                return None, f"crash: worker did not start within {max(limits.timeout, STARTUP_SECONDS):g} s"
+        elif time.monotonic() - self.started > limits.timeout:
+            return None, f"timeout: extraction took longer than {limits.timeout:g} s"
+        return None, None
 
     def rss(self) -> int:
         try:
@@ -271,51 +338,51 @@ def _death_message(exitcode: int | None) -> str:
     return f"crash: worker exited unexpectedly (exit code {exitcode})"
 
 
-def run_pool(tasks: list[tuple[str, str | None]], jobs: int, config: RunConfig, limits: Limits,
-             finish: Callable[[EncodedDocument], None], summary: BatchSummary | None = None) -> None:
+Task = tuple[str, "str | None"]  # (source path or URL, doc_id when readable)
+Finish = Callable[[EncodedDocument], None]
+
+
+class Executor(Protocol):
+    """Runs ``(source, doc_id)`` tasks and calls ``finish`` with each file's result, in the
+    caller's thread (the single writer), in completion order. Every task gets exactly one
+    ``finish``: a file whose worker failed gets its failed row. Updates ``summary.peak_rss``."""
+
+    def __call__(self, tasks: list[Task], config: RunConfig, limits: Limits, finish: Finish,
+                 summary: BatchSummary) -> None: ...
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """The executor on this machine: ``jobs`` watched worker processes (``Sandbox``)."""
+
+    jobs: int | None = None
+
+    def __call__(self, tasks: list[Task], config: RunConfig, limits: Limits, finish: Finish,
+                 summary: BatchSummary) -> None:
+        run_pool(tasks, max(1, min(self.jobs or os.cpu_count() or 1, len(tasks))), config, limits, finish, summary)
+
+
+def run_pool(tasks: list[Task], jobs: int, config: RunConfig, limits: Limits,
+             finish: Finish, summary: BatchSummary | None = None) -> None:
     """Process ``(source, doc_id)`` tasks in ``jobs`` watched worker processes; ``finish`` each result."""
     ctx = mp.get_context("spawn")  # no fork of a threaded parent; workers start clean
     queue = deque(tasks)
-    workers: list[_Worker] = []
+    workers: list[Sandbox] = []
     try:
         while queue or any(w.task for w in workers):
             while queue and sum(1 for w in workers if w.task is None) == 0 and len(workers) < jobs:
-                workers.append(_Worker(ctx, config))
+                workers.append(Sandbox(ctx, config))
             for w in workers:
                 if w.task is None and queue:
                     w.assign(*queue.popleft())
             busy = [w for w in workers if w.task]
-            ready = mp_wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=POLL_SECONDS)
-            now = time.monotonic()
+            ready = mp_wait([x for w in busy for x in w.waitables()], timeout=POLL_SECONDS)
             for w in busy:
                 source, doc_id = w.task
-                result: EncodedDocument | None = None
-                error: str | None = None
-                if w.conn in ready or w.proc.sentinel in ready:
-                    try:
-                        while w.conn.poll():
-                            msg = w.conn.recv()
-                            if isinstance(msg, str) and msg == STARTED:
-                                w.started = time.monotonic()
-                                continue
-                            result = msg
-                            break
-                    except (EOFError, OSError):
-                        pass
-                    if result is None and not w.proc.is_alive():
-                        w.proc.join(5)
-                        error = _death_message(w.proc.exitcode)
-                else:  # memory first: a file over both limits is reported for the more specific cause
-                    rss = w.rss()
-                    if summary is not None:
-                        summary.peak_rss = max(summary.peak_rss, rss)
-                    if rss > limits.max_memory:
-                        error = f"memory: worker exceeded {format_size(limits.max_memory)}"
-                    elif now - w.started > limits.timeout:
-                        error = f"timeout: extraction took longer than {limits.timeout:g} s"
+                result, error = w.poll(ready, limits)
+                if summary is not None:
+                    summary.peak_rss = max(summary.peak_rss, w.peak_rss)
                 if result is not None:
-                    w.task = None
-                    w.n_done += 1
                     if w.n_done >= TASKS_PER_WORKER:
                         w.stop()
                         workers.remove(w)
@@ -343,8 +410,13 @@ def run_batch(
     timeout: float = DEFAULT_TIMEOUT,
     max_memory: int = DEFAULT_MAX_MEMORY,
     on_done: Callable[[EncodedDocument | None, str], None] | None = None,
+    executor: Executor | None = None,
 ) -> BatchSummary:
     """Process every PDF under ``inputs`` into the dataset at ``out_dir``.
+
+    ``inputs`` and ``out_dir`` may be local paths or fsspec URLs (``s3://bucket/prefix``).
+    ``executor`` runs the files (default ``LocalPool(jobs)``; ``cluster.DaskExecutor`` on
+    a Dask cluster); whichever runs them, this process alone writes the dataset.
 
     Skips files whose bytes are in the dataset as ok/partial with the same run fingerprint
     (``RunConfig.fingerprint``: package version, engine, settings, rule files, OCR reader) unless
@@ -375,9 +447,10 @@ def run_batch(
         summary = BatchSummary()
         groups: dict[str, list[str]] = {}  # doc_id → sources with those bytes, first one processed
         unreadable: list[str] = []
-        for f in files:
+        with ThreadPoolExecutor(HASH_THREADS) as pool:  # on an object store each read waits on a GET
+            digests = list(pool.map(sha256_file, files))
+        for f, digest in zip(files, digests):
             source = str(f)
-            digest = sha256_file(f)
             if digest is None:
                 unreadable.append(source)
                 continue
@@ -402,8 +475,9 @@ def run_batch(
             sources = groups.get(doc.doc_id, [doc.source_path]) if doc.doc_id else [doc.source_path]
             others = [s for s in sources if s != doc.source_path]
             others += [p for p in paths_of.get(doc.doc_id, []) if p not in sources and doc.doc_id]
+            fresh = doc.doc_id not in known and not any(p in by_path for p in [doc.source_path, *others])
             try:
-                dataset.write(out, also_paths=others)
+                dataset.write(out, also_paths=others, fresh=fresh)
             except Exception as e:  # the document's records could not be stored: keep its row, say why
                 log.exception("%s: writing failed", doc.source_path)
                 out = encode_or_fail(process_failed(doc.source_path, f"internal error while writing ({type(e).__name__}: {e})",
@@ -425,8 +499,7 @@ def run_batch(
             finish(encode_or_fail(process_failed(source, "cannot read file", fingerprint=fp)))
         tasks = [(sources[0], digest) for digest, sources in groups.items()]
         if tasks:
-            run_pool(tasks, max(1, min(jobs or os.cpu_count() or 1, len(tasks))), config,
-                     Limits(timeout, max_memory), finish, summary)
+            (executor or LocalPool(jobs))(tasks, config, Limits(timeout, max_memory), finish, summary)
         dataset.gc()
         dataset.ensure_all()
         dataset.drop_empty_placeholders()

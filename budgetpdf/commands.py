@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -29,11 +30,16 @@ class SizeType(click.ParamType):
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Dataset folder (six Parquet datasets).")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "out_dir", default="outputs", show_default=True,
+              help="Dataset folder (six Parquet datasets), or an fsspec URL such as s3://bucket/prefix.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: CPU count].")
+              help="Worker processes [default: CPU count]; with --executor dask and no --scheduler, "
+                   "the LocalCluster's workers.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a watched process pool on this machine; dask: one dask.distributed task per file.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786) for --executor dask [default: start a LocalCluster].")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE, show_default=True)
 @click.option("--force", is_flag=True, help="Redo documents already in the dataset.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
@@ -42,30 +48,60 @@ class SizeType(click.ParamType):
               help="Resident memory per worker (e.g. 2GiB, 512M); a file exceeding it is recorded as failed.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every document.")
 @click.pass_obj
-def extract(rules, inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, engine: str, force: bool,
-            timeout: float, max_memory: int, verbose: bool) -> None:
-    """Extract every PDF in INPUTS (files or folders, searched recursively) into the dataset.
+def extract(rules, inputs: tuple[str, ...], out_dir: str, jobs: int | None, executor: str, scheduler: str | None,
+            engine: str, force: bool, timeout: float, max_memory: int, verbose: bool) -> None:
+    """Extract every PDF in INPUTS (files or folders, searched recursively; or fsspec URLs
+    such as s3://bucket/prefix) into the dataset.
 
     Each file runs in a worker process limited by --timeout and --max-memory; a file that
     hangs, exhausts memory or crashes the parser gets a failed documents row and the
-    batch goes on.
+    batch goes on. With --executor dask the files run on a Dask cluster and this process
+    stays the one writer.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .batch import find_pdfs, format_size, run_batch
-    from .dataset import DatasetLocked
+    from .batch import LocalPool, find_pdfs
     from .pipeline import RunConfig
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
     try:
         files = find_pdfs(inputs)
     except FileNotFoundError as e:
         raise click.UsageError(str(e)) from None
+    except ImportError as e:
+        raise click.UsageError(f"{e}: reading URLs needs the s3 extra (pip install 'budgetpdf[s3]')") from None
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     jobs = jobs or os.cpu_count() or 1
-    console.print(f"budgetpdf: {len(files)} PDF file(s) → {out_dir}/ (jobs={jobs}, engine={engine}, "
+    with contextlib.ExitStack() as stack:
+        if executor == "dask":
+            try:
+                from .cluster import DaskExecutor
+            except ImportError as e:
+                raise click.UsageError(f"{e}: --executor dask needs the dask extra (pip install 'budgetpdf[dask]')") from None
+            try:
+                runner = stack.enter_context(DaskExecutor(scheduler, jobs, max_memory))
+            except (OSError, RuntimeError) as e:  # no scheduler there, a version mismatch
+                raise click.ClickException(f"cannot use the Dask cluster: {e}") from None
+            where = runner.describe()
+            dashboard = runner.dashboard_link
+        else:
+            runner, where, dashboard = LocalPool(jobs), f"jobs={jobs}", None
+        config = RunConfig(engine=engine, rules=rules) if rules is not None else RunConfig(engine=engine)
+        _run(console, files, out_dir, runner, where, dashboard, config, force, timeout, max_memory)
+
+
+def _run(console, files, out_dir, runner, where, dashboard, config, force, timeout, max_memory) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .batch import format_size, run_batch
+    from .dataset import DatasetLocked
+
+    console.print(f"budgetpdf: {len(files)} PDF file(s) → {str(out_dir).rstrip('/')}/ ({where}, engine={config.engine}, "
                   f"timeout={timeout:g} s, max-memory={format_size(max_memory)})")
+    if dashboard:
+        console.print(f"Dask dashboard: {dashboard}")
     interactive = console.is_terminal
     counts = {"done": 0, "failed": 0, "pages": 0}
     t0 = time.perf_counter()
@@ -88,9 +124,8 @@ def extract(rules, inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, en
                 console.print(f"[{counts['done']}/{len(files)}] {status}: {source}{err}")
 
         try:
-            config = RunConfig(engine=engine, rules=rules) if rules is not None else RunConfig(engine=engine)
-            summary = run_batch(files, out_dir, jobs=jobs, config=config, force=force, timeout=timeout,
-                                max_memory=max_memory, on_done=on_done)
+            summary = run_batch(files, out_dir, config=config, force=force, timeout=timeout,
+                                max_memory=max_memory, on_done=on_done, executor=runner)
         except DatasetLocked as e:
             raise click.ClickException(str(e)) from None
 
@@ -106,18 +141,24 @@ def extract(rules, inputs: tuple[Path, ...], out_dir: Path, jobs: int | None, en
         console.print(f"  redone: {why} ({n} document{'s' if n != 1 else ''})")
     if summary.peak_rss:
         console.print(f"  peak worker memory: {format_size(summary.peak_rss)}")
+    if dashboard:
+        console.print(f"  Dask dashboard: {dashboard}")
     for source, error in summary.failures:
         console.print(f"  [yellow]{source}[/]: {error}")
     sys.exit(summary.exit_code)
 
 
 @click.command(epilog="Exit codes: 0 done; 1 another process is writing the dataset; 2 usage error.")
-@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out_dir")
 @click.option("--max-size", type=SizeType(), default="256MiB", show_default=True, help="Largest merged file.")
-def compact(out_dir: Path, max_size: int) -> None:
-    """Merge the small part files of the dataset in OUT_DIR into larger files (safe against kill -9)."""
+def compact(out_dir: str, max_size: int) -> None:
+    """Merge the small part files of the dataset in OUT_DIR (a folder or an fsspec URL) into
+    larger files (safe against kill -9)."""
     from .dataset import Dataset, DatasetLocked
+    from .storage import is_url
 
+    if not is_url(out_dir) and not Path(out_dir).is_dir():
+        raise click.UsageError(f"no such dataset folder: {out_dir}")
     ds = Dataset(out_dir)
     try:
         with ds.lock():
@@ -130,11 +171,15 @@ def compact(out_dir: Path, max_size: int) -> None:
 
 
 @click.command(epilog="Exit codes: 0 the dataset meets the contract; 1 problems found (listed); 2 usage error.")
-@click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def validate(out_dir: Path) -> None:
-    """Check the dataset in OUT_DIR against the output contract and print every problem."""
+@click.argument("out_dir")
+def validate(out_dir: str) -> None:
+    """Check the dataset in OUT_DIR (a folder or an fsspec URL) against the output contract
+    and print every problem."""
+    from .storage import is_url
     from .validate import validate_dataset
 
+    if not is_url(out_dir) and not Path(out_dir).is_dir():
+        raise click.UsageError(f"no such dataset folder: {out_dir}")
     problems = validate_dataset(out_dir)
     for p in problems:
         click.echo(p)

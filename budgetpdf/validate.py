@@ -5,6 +5,7 @@ It checks: the six datasets are present and readable; every file has the contrac
 columns with their Arrow types and the schema-version metadata; ``source_path`` is
 unique; records exist once per doc_id (no duplicate keys); referential integrity
 (records point to an existing document / table); documents rows agree with their records.
+``dir`` may be a local folder or an fsspec URL (``s3://bucket/prefix``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,28 @@ CHECK_STATUSES = {"passed", "failed", "not_run"}
 MAX_LISTED = 20
 
 
-def dataset_files(root: Path, name: str) -> list[Path]:
-    """``<name>.parquet`` or the part files of ``<name>/`` (hidden ``.``/``_`` files are not data)."""
+def _url_files(url: str, name: str) -> list[str]:
+    from .storage import url_fs
+
+    fs, base = url_fs(url)
+    base = base.rstrip("/")
+    if fs.isfile(f"{base}/{name}.parquet"):
+        return [f"{base}/{name}.parquet"]
+    folder = f"{base}/{name}"
+    found = fs.find(folder) if fs.isdir(folder) else []
+    return sorted(f for f in found if f.endswith(".parquet")
+                  and not any(p.startswith((".", "_")) for p in f[len(folder) + 1:].split("/")))
+
+
+def dataset_files(root: Path | str, name: str) -> list[Path] | list[str]:
+    """``<name>.parquet`` or the part files of ``<name>/`` (hidden ``.``/``_`` files are not data).
+
+    For an fsspec URL ``root``: paths inside the URL's filesystem."""
+    from .storage import is_url
+
+    if is_url(root):
+        return _url_files(str(root), name)
+    root = Path(root)
     single = root / f"{name}.parquet"
     if single.is_file():
         return [single]
@@ -40,25 +61,26 @@ def dataset_files(root: Path, name: str) -> list[Path]:
     return sorted(f for f in folder.rglob("*.parquet") if not any(p.startswith((".", "_")) for p in f.relative_to(folder).parts))
 
 
-def _check_schema(name: str, f: Path, problems: list[str]) -> bool:
+def _check_schema(name: str, f: Path | str, problems: list[str], filesystem=None) -> bool:
+    fname = str(f).rsplit("/", 1)[-1]
     try:
-        schema = pq.read_schema(f)
+        schema = pq.read_schema(str(f), filesystem=filesystem)
     except Exception as e:
-        problems.append(f"{name}: {f.name}: not a readable Parquet file ({type(e).__name__}: {e})")
+        problems.append(f"{name}: {fname}: not a readable Parquet file ({type(e).__name__}: {e})")
         return False
     ok = True
     for field in SCHEMAS[name]:
         i = schema.get_field_index(field.name)
         if i < 0:
-            problems.append(f"{name}: {f.name}: missing column {field.name} ({field.type})")
+            problems.append(f"{name}: {fname}: missing column {field.name} ({field.type})")
             ok = False
         elif not schema.field(i).type.equals(field.type):
-            problems.append(f"{name}: {f.name}: column {field.name} is {schema.field(i).type}, contract says {field.type}")
+            problems.append(f"{name}: {fname}: column {field.name} is {schema.field(i).type}, contract says {field.type}")
             ok = False
     for key, value in METADATA.items():
         got = (schema.metadata or {}).get(key)
         if got != value:
-            problems.append(f"{name}: {f.name}: metadata {key.decode()} is {got and got.decode()!r}, expected {value.decode()!r}")
+            problems.append(f"{name}: {fname}: metadata {key.decode()} is {got and got.decode()!r}, expected {value.decode()!r}")
     return ok
 
 
@@ -80,8 +102,10 @@ def _listed(problems: list[str], head: str, items: list) -> None:
 
 
 def validate_dataset(root: Path | str) -> list[str]:
-    """Every way the dataset at ``root`` breaks the contract, as readable lines."""
-    root = Path(root)
+    """Every way the dataset at ``root`` (a folder or an fsspec URL) breaks the contract, as readable lines."""
+    from .storage import is_url, open_store
+
+    filesystem = open_store(root).filesystem if is_url(root) else None
     problems: list[str] = []
     tables: dict[str, pa.Table] = {}
     for name in DATASETS:
@@ -89,10 +113,11 @@ def validate_dataset(root: Path | str) -> list[str]:
         if not files:
             problems.append(f"{name}: missing (no {name}.parquet and no part files in {name}/)")
             continue
-        if all([_check_schema(name, f, problems) for f in files]):
+        if all([_check_schema(name, f, problems, filesystem) for f in files]):
             try:
                 cols = [f.name for f in SCHEMAS[name]]
-                tables[name] = pds.dataset([str(f) for f in files], format="parquet").to_table(columns=cols)
+                tables[name] = pds.dataset([str(f) for f in files], format="parquet",
+                                           filesystem=filesystem).to_table(columns=cols)
             except Exception as e:
                 problems.append(f"{name}: cannot be read as one dataset ({type(e).__name__}: {e})")
 
