@@ -622,12 +622,13 @@ def _unit_projects(ctx: _Ctx, table: TableRecord, rows: list[Row], targets: Sequ
                     f"{unit.item} / {head.column_label}", head.amount, parts, _pages([unit, *projects], head.column_label))
 
 
-SUBTOTAL_TAIL = re.compile(r"/(小计|合计)$")
+SUBTOTAL_TAIL = re.compile(r"/(小计|合计|金额)$")
 
 
 def _outermost(parts: Sequence[LineItem]) -> list[LineItem]:
     """Parts without those already counted by a group subtotal among them: with
-    ``财政拨款收入/小计`` a part, ``财政拨款收入/一般公共预算`` is inside it, not beside it."""
+    ``财政拨款收入/小计`` a part, ``财政拨款收入/一般公共预算`` is inside it, not beside it; with
+    ``事业收入/金额`` a part, ``事业收入/其中：教育收费`` is inside it (西南大学 收入预算表)."""
     groups = {SUBTOTAL_TAIL.sub("", p.column_label) + "/" for p in parts if SUBTOTAL_TAIL.search(p.column_label)}
     return [p for p in parts if not any(p.column_label.startswith(g) and not SUBTOTAL_TAIL.search(p.column_label)
                                         for g in groups)]
