@@ -831,8 +831,10 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
                 levels_open = False
         elif role.role == Role.AMOUNT and entity_continues and blank_or_same:
             out.add(col)  # a unit's money merged down (部门整体支出绩效目标表)
-        elif role.role == Role.LABEL and blank_or_same and y.row_span > 1 and _is_group_label(roles, col):
-            out.add(col)  # a group label merged down (单位名称 of a table grouped by unit) runs on over the break
+        elif role.role == Role.LABEL and blank_or_same and y.row_span > 1 and _is_group_label(roles, col) \
+                and not any(TOTAL_LABEL.search(squash(c.text)) for c in top if _role_of(roles, c.col) == Role.LABEL):
+            out.add(col)  # a group label merged down (单位名称 of a table grouped by unit) runs on over the
+            # break, unless the row below it is a total of its own (合计 stands in no group)
     return out
 
 
