@@ -300,7 +300,8 @@ def printed_parents(coded: Sequence[Row]) -> dict[int, Row | None]:
 
 
 def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
-    """合计 = Σ top-level codes; each printed code = Σ its printed children, per column.
+    """合计 = Σ top-level codes; each printed code = Σ its printed children, per column; a
+    unit row = Σ its unit's top-level codes.
 
     Codes are read within each budget unit of a table grouped by unit. A code printed
     twice in one group (budget units run one after another without their names) makes
@@ -319,6 +320,7 @@ def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
         repeated |= {c for c, n in counts.items() if n > 1}
         parent_of.update(printed_parents(group))
     top = [r for r in coded if parent_of[id(r)] is None]
+    _unit_rows(ctx, table, rows, top, repeated)
     for label in _columns(rows):
         for total in totals:
             expected = total.amount(label)
@@ -346,6 +348,26 @@ def _code_hierarchy(ctx: _Ctx, table: TableRecord, rows: list[Row]) -> None:
             parts = [r.amount(label) or Decimal(0) for r in children]
             ctx.compare(f"{table.table_type}.parent_code_eq_sum_of_children", table, table.table_type,
                         subject, expected, parts, _pages([parent, *children], label))
+
+
+def _unit_rows(ctx: _Ctx, table: TableRecord, rows: list[Row], top: list[Row], repeated: set[str]) -> None:
+    """A unit row of a table grouped by unit (its name heading its rows, its own figures:
+    广州 表11) = Σ the unit's top-level codes, per column: totals are checked per unit."""
+    for head in rows:
+        if head.code or head.is_total or not head.budget_unit or _squash(head.item) != _squash(head.budget_unit):
+            continue
+        mine = [r for r in top if r.budget_unit == head.budget_unit]
+        for label in _columns(rows):
+            expected = head.amount(label)
+            if expected is None or not mine:
+                continue
+            subject = f"{head.item} / {label}"
+            if any(r.code in repeated for r in mine):
+                ctx.not_run(f"{table.table_type}.unit_eq_sum_of_top_codes", table, table.table_type,
+                            f"{subject}: codes printed more than once (rows not identified)")
+                continue
+            ctx.compare(f"{table.table_type}.unit_eq_sum_of_top_codes", table, table.table_type, subject, expected,
+                        [r.amount(label) or Decimal(0) for r in mine], _pages([head, *mine], label))
 
 
 ENUM_LEVELS = (
@@ -622,12 +644,13 @@ def _unit_projects(ctx: _Ctx, table: TableRecord, rows: list[Row], targets: Sequ
                     f"{unit.item} / {head.column_label}", head.amount, parts, _pages([unit, *projects], head.column_label))
 
 
-SUBTOTAL_TAIL = re.compile(r"/(小计|合计)$")
+SUBTOTAL_TAIL = re.compile(r"/(小计|合计|金额)$")
 
 
 def _outermost(parts: Sequence[LineItem]) -> list[LineItem]:
     """Parts without those already counted by a group subtotal among them: with
-    ``财政拨款收入/小计`` a part, ``财政拨款收入/一般公共预算`` is inside it, not beside it."""
+    ``财政拨款收入/小计`` a part, ``财政拨款收入/一般公共预算`` is inside it, not beside it; with
+    ``事业收入/金额`` a part, ``事业收入/其中：教育收费`` is inside it (西南大学 收入预算表)."""
     groups = {SUBTOTAL_TAIL.sub("", p.column_label) + "/" for p in parts if SUBTOTAL_TAIL.search(p.column_label)}
     return [p for p in parts if not any(p.column_label.startswith(g) and not SUBTOTAL_TAIL.search(p.column_label)
                                         for g in groups)]

@@ -239,13 +239,17 @@ ORG_NAME = re.compile(r"(局|厅|委员会|委|办公室|办|院|医院|中心|�
 
 def budget_units(lt: LogicalTable, grid: list[list[LogicalCell | None]], plan: SectionPlan) -> dict[int, str]:
     """The budget unit each body row belongs to, in a table grouped by unit (本级 and its
-    sub-units in one table): the text of a unit column (单位名称 left of the row labels,
-    its merged cells filled down), or a unit row (an organisation's name flush left, its
+    sub-units in one table): the text of a unit column (单位名称 left of the row labels, also
+    beyond a code column: 单位名称 | 科目编码 | 科目名称; its merged cells filled down), or a unit row (an organisation's name flush left, its
     items indented under it: 广州 表11/表12). Empty for a table not grouped by unit."""
     label_cols = sorted({c for run in plan.labels.values() for c in run})
     out: dict[int, str] = {}
     rows = range(lt.n_header_rows, lt.n_header_rows + lt.n_rows)
-    unit_col = next((c for c in label_cols[:-1] if UNIT_HEADER.search(lt.column_labels[c])), None)
+    # the unit column stands left of the rows' own label, beside it or beyond a code column
+    # (单位名称 | 科目编码 | 科目名称)
+    outer = [c for c, r in enumerate(lt.roles) if r.role in (Role.LABEL, Role.NAME) and r.section in (plan.section, None)
+             and label_cols and c < label_cols[-1]]
+    unit_col = next((c for c in outer if UNIT_HEADER.search(lt.column_labels[c])), None)
     if unit_col is not None:
         for r in rows:
             cell = grid[r][unit_col]

@@ -20,6 +20,7 @@ from .vocabulary import CodeScheme, FormField, Measure, Role, Section, TableType
 WHITESPACE = re.compile(r"\s+")
 OF_WHICH = re.compile(r"^其中[:：]?")  # 其中：基本支出 — an "of which" column keeps the measure of what follows
 TOTAL_LABEL_RULE = "^(合计|总计|小计)$"  # registry.toml's generic total column rule
+GROUP_AMOUNT = re.compile(r"^金额$")  # a group's own figure beside its 其中 columns (事业收入 | 金额 其中：教育收费)
 
 
 def squash(text: str | None) -> str:
@@ -213,7 +214,9 @@ class Registry:
           measure (``basic``), and a column under a group with a known measure whose own
           label names none (``财政专户拨款收入 | 教育收费 其他专户收入拨款``) is a component
           of it and takes that measure too. A 小计 under a group that names no measure stays
-          a total (``一般公共预算支出 | 小计 其中：基本支出 项目支出``).
+          a total (``一般公共预算支出 | 小计 其中：基本支出 项目支出``). A ``金额`` under such a
+          group is the group's own figure (``事业收入 | 金额 其中：教育收费``, 西南大学 收入预算表):
+          the group's measure, its 其中 columns components inside it.
         """
         key = (tuple(path), table_type)
         if key not in self._roles:
@@ -237,6 +240,8 @@ class Registry:
             return replace(group, rule=f"component of group {labels[-2]}")
         if own.measure == Measure.TOTAL and own.rule == TOTAL_LABEL_RULE:
             return replace(group, rule=f"subtotal of group {labels[-2]}")
+        if GROUP_AMOUNT.match(labels[-1]):
+            return replace(group, rule=f"amount of group {labels[-2]}")
         return own
 
     def _match(self, labels: Sequence[str], table_type: str, section: Section | None) -> ColumnRole:

@@ -831,7 +831,17 @@ def _carried_cells(cells: Sequence[LogicalCell], top: Sequence[GridCell], roles:
                 levels_open = False
         elif role.role == Role.AMOUNT and entity_continues and blank_or_same:
             out.add(col)  # a unit's money merged down (部门整体支出绩效目标表)
+        elif role.role == Role.LABEL and blank_or_same and y.row_span > 1 and _is_group_label(roles, col) \
+                and not any(TOTAL_LABEL.search(squash(c.text)) for c in top if _role_of(roles, c.col) == Role.LABEL):
+            out.add(col)  # a group label merged down (单位名称 of a table grouped by unit) runs on over the
+            # break, unless the row below it is a total of its own (合计 stands in no group)
     return out
+
+
+def _is_group_label(roles: Sequence[ColumnRole], col: int) -> bool:
+    """A label column with the rows' own label further right on its side: it names a group of
+    rows (the 单位名称 of a table grouped by unit, left of 科目编码 | 科目名称), not one row."""
+    return any(r.role in (Role.LABEL, Role.NAME) and r.section == roles[col].section for r in roles[col + 1:])
 
 
 def lift_caption_rows(pt: PageTable, registry: Registry) -> PageTable:

@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import pytest
 
 from fixtures.generator.builders import (
-    CodedRow, Fmt, Indicator, OverallUnit, Project, SideRow, Unit, coded_table, is_total_label,
-    overall_targets_table, project_targets_table, simple_table, two_sided_table,
+    CodedRow, Fmt, Indicator, OverallUnit, Project, SideRow, Unit, UnitBlock, coded_table, is_total_label,
+    overall_targets_table, project_targets_table, simple_table, two_sided_table, unit_grouped_table,
 )
 from fixtures.generator.spec import Column
 
@@ -214,6 +214,49 @@ def test_overall_targets_header_and_merges():
         ("funds", "年度预算申请/资金总额"), ("general_budget", "年度预算申请/按收入性质分/一般公共预算"),
         ("basic", "年度预算申请/按支出性质分/基本支出"), ("project", "年度预算申请/按支出性质分/项目支出")]
     assert len(spec.targets) == 1 and spec.targets[0].project_name is None
+
+
+def _grouped(layout):
+    blocks = [UnitBlock("测试局（本级）", [CodedRow("301", "工资福利支出", {"total": D("10.00")}),
+                                      CodedRow("30101", "基本工资", {"total": D("10.00")})], {"total": D("10.00")}),
+              UnitBlock("测试中心", [CodedRow("301", "工资福利支出", {"total": D("5.00")})], {"total": D("5.00")})]
+    return unit_grouped_table(
+        table_type="general_budget_basic_expenditure", title="表6\n一般公共预算基本支出情况表", **CAP, layout=layout,
+        unit_column=Column("unit", ("单位名称",)) if layout == "column" else None,
+        code_column=Column("code", ("经济科目编码",)), label_column=Column("item", ("经济科目名称",)),
+        amount_columns=[Column("total", ("合计",), "total", True)], total=SideRow("合计", {"total": D("15.00")}),
+        blocks=blocks, code_scheme="economic")
+
+
+def test_unit_grouped_table_unit_column():
+    spec = _grouped("column")
+    cells = _cells(spec)
+    assert (cells[(1, 0)].text, cells[(1, 0)].col_span) == ("合计", 3)  # 合计 spans unit, code and label
+    assert (cells[(2, 0)].text, cells[(2, 0)].row_span) == ("测试局（本级）", 2)  # the unit merged down its rows
+    assert (cells[(4, 0)].text, cells[(4, 1)].text) == ("测试中心", "301")
+    got = [(li.body_row, li.code, li.item, li.budget_unit) for li in spec.line_items]
+    assert got == [(0, None, "合计", None), (1, "301", "工资福利支出", "测试局（本级）"),
+                   (2, "30101", "基本工资", "测试局（本级）"), (3, "301", "工资福利支出", "测试中心")]
+
+
+def test_unit_grouped_table_unit_rows():
+    spec = _grouped("row")
+    cells = _cells(spec)
+    assert (cells[(2, 0)].text, cells[(2, 1)].text) == ("", "测试局（本级）")  # the unit row: no code, flush left
+    assert (cells[(3, 1)].text, cells[(4, 1)].text) == ("\u3000" * 2 + "工资福利支出", "\u3000" * 4 + "基本工资")  # by level
+    got = [(li.body_row, li.code, li.item, li.budget_unit) for li in spec.line_items]
+    assert got == [(0, None, "合计", None), (1, None, "测试局（本级）", "测试局（本级）"),
+                   (2, "301", "工资福利支出", "测试局（本级）"), (3, "30101", "基本工资", "测试局（本级）"),
+                   (4, None, "测试中心", "测试中心"), (5, "301", "工资福利支出", "测试中心")]
+    with pytest.raises(ValueError):
+        unit_grouped_table(**{**_grouped_kwargs(), "layout": "row", "unit_column": Column("unit", ("单位名称",))})
+
+
+def _grouped_kwargs():
+    return dict(table_type="general_budget_basic_expenditure", title="t", **CAP, layout="row", unit_column=None,
+                code_column=Column("code", ("经济科目编码",)), label_column=Column("item", ("经济科目名称",)),
+                amount_columns=[Column("total", ("合计",), "total", True)], total=SideRow("合计"), blocks=[],
+                code_scheme="economic")
 
 
 def test_amount_column_needs_measure():

@@ -112,3 +112,18 @@ def test_two_tables_on_one_page_stay_apart():
     a = page_table(3, [["项目", "金额"], ["合计", "1.00"]], title="2025年部门收入预算总表", index=0)
     b = page_table(3, [["项目", "金额"], ["合计", "1.00"]], title="2025年部门支出预算总表", index=1)
     assert [lt.table_type for lt in stitch_document([a, b])] == ["income_summary", "expenditure_summary"]
+
+
+def test_a_unit_column_merged_down_runs_over_the_break_and_names_the_rows_budget_unit():
+    """单位名称 | 科目编码 | 科目名称 | 合计 (a table grouped by unit, the unit's cell merged down its rows
+    and cut by the page break): the blank cell below the break is the same unit; a 合计 row is not."""
+    head = [["单位名称", "科目编码", "科目名称", "合计"]]
+    title = "支出总体情况表"
+    p1 = page_table(1, head + [["合计", "", "", "30.00"], ["测试中心", "208", "社会保障和就业支出", "10.00"],
+                               [None, "20805", "行政事业单位养老支出", "10.00"]], spans={(2, 0): 2}, title=title)
+    for rest, unit in (([["", "2080505", "机关事业单位基本养老保险缴费支出", "10.00"]], "测试中心"),
+                       ([["", "", "合计", "10.00"]], None)):
+        (lt,) = stitch_document([p1, page_table(2, head + rest, title=title)])
+        items = emit.line_items("d", lt)
+        assert [li.budget_unit for li in items if li.row_index == 4] == [unit]
+        assert next(c for c in lt.cells if c.text == "测试中心").row_span == (3 if unit else 2)

@@ -101,3 +101,42 @@ def test_a_misread_figure_fails_the_right_check_with_the_printed_expected(match,
     failed = [r for r in results if r.status == "failed" and r.check_id == check_id]
     assert [(r.expected, r.actual) for r in failed][:1] == [(Decimal(expected), Decimal(actual))], \
         [(r.check_id, r.subject, r.expected, r.actual) for r in results if r.status == "failed"]
+
+
+NANXI = ROOT / "fixtures" / "docs" / "nanxi-health-2026-budget.truth.json"
+
+
+def _basic_item(li, row_index):
+    return li["table_type"] == "general_budget_basic_expenditure" and li["row_index"] == row_index \
+        and li["column_label"] == "合计"
+
+
+@pytest.mark.parametrize("row_index,new,check_id,subject,expected,actual", [
+    # 南溪市人民医院's unit row 1,729.38 misread 1,792.38: that unit's 类 no longer add up to it
+    (12, "1792.38", "general_budget_basic_expenditure.unit_eq_sum_of_top_codes", "南溪市人民医院 / 合计",
+     "1792.38", "1729.38"),
+    # its 30101 基本工资 421.23 misread 412.23: 301 fails within the unit, and only there
+    (14, "412.23", "general_budget_basic_expenditure.parent_code_eq_sum_of_children", "301 工资福利支出 / 合计",
+     "1624.31", "1615.31"),
+])
+def test_a_misread_figure_in_a_table_grouped_by_unit_fails_within_its_unit(row_index, new, check_id, subject,
+                                                                             expected, actual):
+    truth = _mutated(json.loads(NANXI.read_text("utf-8")), lambda li: _basic_item(li, row_index), new)
+    doc_id, tables, items, targets = records(truth)
+    results = run_checks(doc_id, tables, items, targets, prose_of("nanxi-health-2026-budget"))
+    failed = [(r.check_id, r.subject, r.expected, r.actual) for r in results if r.status == "failed"]
+    # (the row's own 合计 = 人员经费 + 公用经费 fails too)
+    assert [f for f in failed if f[0] == check_id] == [(check_id, subject, Decimal(expected), Decimal(actual))]
+    assert {f[0] for f in failed} <= {check_id, "general_budget_basic_expenditure.total_eq_personnel_plus_public_funds"}
+
+
+def test_without_budget_units_the_repeated_codes_of_a_grouped_table_are_not_checked():
+    """The same codes recur in every unit: read across units, parents would add up the
+    children of all units; without budget_unit those checks are not_run, never failed."""
+    truth = json.loads(NANXI.read_text("utf-8"))
+    truth["line_items"] = [{**li, "budget_unit": None} for li in truth["line_items"]]
+    doc_id, tables, items, targets = records(truth)
+    results = run_checks(doc_id, tables, items, targets, prose_of("nanxi-health-2026-budget"))
+    assert not [r for r in results if r.status == "failed"]
+    assert any(r.status == "not_run" and r.check_id == "expenditure_summary.parent_code_eq_sum_of_children"
+               for r in results)
