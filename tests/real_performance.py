@@ -241,9 +241,18 @@ def report(filter_: str = "", runner=None) -> list[PerfScore]:
 
 
 if __name__ == "__main__":
+    # python tests/real_performance.py [NAME_SUBSTRING] [--out=DATASET_DIR]: with --out, scores a
+    # dataset already written by `budgetpdf extract` over the corpora instead of running them
     sys.path.insert(0, str(ROOT / "tests"))
-    args = sys.argv[1:]
-    for s in report(args[0] if args else ""):
+    args = [a for a in sys.argv[1:] if not a.startswith("--out=")]
+    out_dir = next((Path(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--out=")), None)
+    runner = None
+    if out_dir is not None:
+        from real_corpus import from_dataset
+
+        written = from_dataset(out_dir)
+        runner = written.__getitem__
+    for s in report(args[0] if args else "", runner):
         if args and (s.problems or s.checks_failed):
             print(f"\n{s.name}:")
             for p in (s.problems + s.checks_failed)[:80]:
