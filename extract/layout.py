@@ -66,10 +66,16 @@ def is_scanned(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSe
 
 def text_flags(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool]:
     """(glyph count, has a usable text layer, garbled) for a page's visible glyphs."""
+    return _text_facts(prims, chars, settings)[:3]
+
+
+def _text_facts(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool, int]:
+    """``text_flags`` and the count of undecodable glyphs (``PageInfo.n_undecodable``): for
+    visible glyphs (no whitespace glyph) the garble report's bad count is that count."""
     rep = garble_report(chars)
     garbled = garbled_verdict(rep, min_chars=settings.garbled_min_chars, bad_ratio=settings.garbled_bad_ratio)
     has_text = rep.n_chars - rep.bad > 0 and not is_scanned(prims, chars, settings)
-    return rep.n_chars, has_text, garbled
+    return rep.n_chars, has_text, garbled, rep.bad
 
 
 def table_evidence(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[bool, bool]:
@@ -100,7 +106,7 @@ def table_evidence(prims: PagePrimitives, chars: Sequence[Char], settings: Extra
     if settings.detect_unruled:
         for c in chars:
             t = c["text"]
-            if t in _DASHES or any(x.isdigit() for x in t):
+            if t in _DASHES or (t.isdigit() if len(t) == 1 else any(x.isdigit() for x in t)):
                 n += 1
                 if n >= need:
                     break
@@ -139,9 +145,11 @@ def drop_nested(tables: list[PageTable]) -> list[PageTable]:
 
 
 def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[PageTable], settings: ExtractSettings,
-                n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None) -> PageResult:
+                n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None,
+                n_undecodable: int | None = None) -> PageResult:
     """Captions for the tables, prose lines and page flags, given the tables found.
-    ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables)."""
+    ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables);
+    ``n_undecodable``: the count of undecodable glyphs of ``chars`` when already known."""
     rest = outside(chars, [t.bbox for t in tables]) if tables else list(chars)
     lines = text_lines(rest, settings, garbled, clustered=None if tables else clustered)
     found, lines = attach_captions(tables, lines, settings)
@@ -155,7 +163,7 @@ def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[P
         garbled=garbled,
         lines=tuple(lines),
         n_images=len(prims.images),
-        n_undecodable=sum(1 for c in chars if is_bad_glyph(c["text"])),
+        n_undecodable=sum(1 for c in chars if is_bad_glyph(c["text"])) if n_undecodable is None else n_undecodable,
     )
     warnings: list[str] = []
     if not has_text and n_chars and not garbled:
@@ -185,7 +193,7 @@ def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) 
     fprims = frame.primitives(prims)
     if fprims is not prims:
         chars = visible_chars(fprims, settings)
-    n_chars, has_text, garbled = text_flags(fprims, chars, settings)
+    n_chars, has_text, garbled, n_bad = _text_facts(fprims, chars, settings)
     may_ruled, may_unruled = table_evidence(fprims, chars, settings)
     tables = ruled_tables(fprims, chars, garbled, settings, engine) if may_ruled else []
     clustered = None
@@ -194,7 +202,7 @@ def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) 
             clustered = cluster_lines(chars, settings.line_overlap)
         tables = find_unruled_tables(chars, fprims.page, settings, engine=engine, text_source=fprims.text_source,
                                      lines=clustered)
-    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled, clustered)
+    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled, clustered, n_bad)
     sideways = sum(1 for t in result.tables if _reads_sideways(t, chars))
     info = replace(result.info, width=prims.width, height=prims.height, reading_turn=turn, sideways_tables=sideways,
                    lines=tuple(frame.line_back(l) for l in result.info.lines))
