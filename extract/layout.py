@@ -6,10 +6,26 @@ The chain, each step a pure function of its own module::
                    ─ cells.ruled_table (slots, spans, repaired text) ─ unruled (no rulings)
                    ─ captions (titles above, notes below, prose) ─▶ PageResult
 
-Cheap pages stay cheap: ``table_evidence`` decides from the primitives alone whether a
-page can hold a ruled table (rulings of both orientations) and whether it can hold a
-text-aligned one (enough figures), so a prose page skips grid building and clusters its
-lines once.
+Cheap pages stay cheap. Before any table search, necessary conditions decide whether a
+page can hold a table at all; a page failing them is prose and pays only for its text:
+
+- a ruled table needs rulings of both orientations (a segment longer than 1 pt of each,
+  or dots): ``table_evidence``, from the object walk;
+- a text-aligned table needs ``unruled_min_rows`` × ``unruled_min_numeric_cols`` glyphs
+  that are digits or dashes (``table_evidence``), and ``unruled_min_rows`` consecutive
+  lines each cut into ``unruled_min_cols`` chunks by gaps wider than the glyph size
+  (``unruled.has_row_run``, one pass over the clustered lines, no chunk built).
+
+Each condition is implied by what the table finders need, so a page failing one never
+had a table to lose (when in doubt the full search runs). A prose page clusters its
+lines once and builds each line's chunks and text in one pass (``textrepair.chunk_texts``).
+
+Its glyphs are still read one by one: prose lines feed the prose identity checks and the
+document facts (cover lines, years), and those lines are clustered from glyph boxes (line
+order top to bottom, spaces and splits from gaps). pdfium's bulk page text is in content
+order with its own space and line-break inference: on 12 of the bench's 40 prose pages
+its whitespace-free text differs from the lines' (page numbers and headers move), so it
+cannot stand in for them without changing output.
 
 Engines (``engines/``) only read primitives off the page; camelot, which finds its own
 grids, joins the chain at ``finish_page``.

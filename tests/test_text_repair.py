@@ -171,3 +171,25 @@ def test_garble_report_counts_glyph_by_glyph():
         assert (rep.n_chars, rep.bad, rep.ideographs, rep.latin_letters, rep.cjk_punct) == (
             len(solid), len(bad), sum(t in "预算" for t in good), sum(t in "aZ" for t in good),
             sum(t in "，、" for t in good))
+
+
+def test_row_run_test_agrees_with_split_chunks():
+    import random
+
+    from budgetpdf.extract.textrepair import split_chunks
+    from budgetpdf.extract.unruled import has_row_run
+
+    rng = random.Random(5)
+    for _ in range(300):
+        lines = []
+        for _ in range(rng.randint(0, 8)):
+            ln, x = [], 40.0
+            for _ in range(rng.randint(0, 8)):
+                size = rng.choice((0.0, 8.0, 10.0))
+                c = {"text": "1", "x0": x, "x1": x + 5.0, "top": 0.0, "bottom": 10.0, "size": size}
+                ln.append(c)
+                x += 5.0 + rng.choice((0.0, 2.0, 8.0, 10.0, 10.0005, 10.01, 30.0))
+            lines.append(ln)
+        wide = [len(split_chunks(ln, 1.0)) >= 3 for ln in lines]
+        want = any(all(wide[i:i + 4]) for i in range(len(lines) - 3))
+        assert has_row_run(lines, 4, 3) == want
