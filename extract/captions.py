@@ -13,13 +13,9 @@ from collections.abc import Sequence
 from .models import BBox, PageTable, TextLine
 from .primitives import Char
 from .settings import ExtractSettings
-from .textrepair import cluster_lines, has_bad_text, line_text, split_chunks
+from .textrepair import chunk_texts, cluster_lines, has_bad_text
 
 NOTE = re.compile(r"^\s*(注|备注|说明|数据来源|资料来源)\s*[0-9０-９]*\s*[:：.．、]")
-
-
-def _bbox(chs: Sequence[Char]) -> BBox:
-    return BBox(min(c["x0"] for c in chs), min(c["top"] for c in chs), max(c["x1"] for c in chs), max(c["bottom"] for c in chs))
 
 
 def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool,
@@ -41,14 +37,14 @@ def text_lines(chars: Sequence[Char], settings: ExtractSettings, garbled: bool,
             out.extend(frame.line_back(ln) for ln in text_lines(turned, settings, garbled))
         return out
     out: list[TextLine] = []
+    split, word = settings.line_split_gap_ratio, settings.word_gap_ratio
     for ln in clustered if clustered is not None else cluster_lines(chars, settings.line_overlap):
-        for chunk in split_chunks(ln, settings.line_split_gap_ratio):
-            text = line_text(chunk, settings.word_gap_ratio)
+        for text, box in chunk_texts(ln, split, word):  # split_chunks, then line_text of each chunk
             if not text:
                 continue
             if garbled or has_bad_text(text):
                 continue  # never pass garbage on; the page is flagged garbled
-            out.append(TextLine(text, _bbox(chunk)))
+            out.append(TextLine(text, BBox(*box)))
     return out
 
 

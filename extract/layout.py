@@ -6,10 +6,26 @@ The chain, each step a pure function of its own module::
                    ─ cells.ruled_table (slots, spans, repaired text) ─ unruled (no rulings)
                    ─ captions (titles above, notes below, prose) ─▶ PageResult
 
-Cheap pages stay cheap: ``table_evidence`` decides from the primitives alone whether a
-page can hold a ruled table (rulings of both orientations) and whether it can hold a
-text-aligned one (enough figures), so a prose page skips grid building and clusters its
-lines once.
+Cheap pages stay cheap. Before any table search, necessary conditions decide whether a
+page can hold a table at all; a page failing them is prose and pays only for its text:
+
+- a ruled table needs rulings of both orientations (a segment longer than 1 pt of each,
+  or dots): ``table_evidence``, from the object walk;
+- a text-aligned table needs ``unruled_min_rows`` × ``unruled_min_numeric_cols`` glyphs
+  that are digits or dashes (``table_evidence``), and ``unruled_min_rows`` consecutive
+  lines each cut into ``unruled_min_cols`` chunks by gaps wider than the glyph size
+  (``unruled.has_row_run``, one pass over the clustered lines, no chunk built).
+
+Each condition is implied by what the table finders need, so a page failing one never
+had a table to lose (when in doubt the full search runs). A prose page clusters its
+lines once and builds each line's chunks and text in one pass (``textrepair.chunk_texts``).
+
+Its glyphs are still read one by one: prose lines feed the prose identity checks and the
+document facts (cover lines, years), and those lines are clustered from glyph boxes (line
+order top to bottom, spaces and splits from gaps). pdfium's bulk page text is in content
+order with its own space and line-break inference: on 12 of the bench's 40 prose pages
+its whitespace-free text differs from the lines' (page numbers and headers move), so it
+cannot stand in for them without changing output.
 
 Engines (``engines/``) only read primitives off the page; camelot, which finds its own
 grids, joins the chain at ``finish_page``.
@@ -66,10 +82,16 @@ def is_scanned(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSe
 
 def text_flags(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool]:
     """(glyph count, has a usable text layer, garbled) for a page's visible glyphs."""
+    return _text_facts(prims, chars, settings)[:3]
+
+
+def _text_facts(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[int, bool, bool, int]:
+    """``text_flags`` and the count of undecodable glyphs (``PageInfo.n_undecodable``): for
+    visible glyphs (no whitespace glyph) the garble report's bad count is that count."""
     rep = garble_report(chars)
     garbled = garbled_verdict(rep, min_chars=settings.garbled_min_chars, bad_ratio=settings.garbled_bad_ratio)
     has_text = rep.n_chars - rep.bad > 0 and not is_scanned(prims, chars, settings)
-    return rep.n_chars, has_text, garbled
+    return rep.n_chars, has_text, garbled, rep.bad
 
 
 def table_evidence(prims: PagePrimitives, chars: Sequence[Char], settings: ExtractSettings) -> tuple[bool, bool]:
@@ -100,7 +122,7 @@ def table_evidence(prims: PagePrimitives, chars: Sequence[Char], settings: Extra
     if settings.detect_unruled:
         for c in chars:
             t = c["text"]
-            if t in _DASHES or any(x.isdigit() for x in t):
+            if t in _DASHES or (t.isdigit() if len(t) == 1 else any(x.isdigit() for x in t)):
                 n += 1
                 if n >= need:
                     break
@@ -139,9 +161,11 @@ def drop_nested(tables: list[PageTable]) -> list[PageTable]:
 
 
 def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[PageTable], settings: ExtractSettings,
-                n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None) -> PageResult:
+                n_chars: int, has_text: bool, garbled: bool, clustered: list[list[Char]] | None = None,
+                n_undecodable: int | None = None) -> PageResult:
     """Captions for the tables, prose lines and page flags, given the tables found.
-    ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables)."""
+    ``clustered``: ``cluster_lines(chars)`` when already computed (used only without tables);
+    ``n_undecodable``: the count of undecodable glyphs of ``chars`` when already known."""
     rest = outside(chars, [t.bbox for t in tables]) if tables else list(chars)
     lines = text_lines(rest, settings, garbled, clustered=None if tables else clustered)
     found, lines = attach_captions(tables, lines, settings)
@@ -155,7 +179,7 @@ def finish_page(prims: PagePrimitives, chars: Sequence[Char], tables: Sequence[P
         garbled=garbled,
         lines=tuple(lines),
         n_images=len(prims.images),
-        n_undecodable=sum(1 for c in chars if is_bad_glyph(c["text"])),
+        n_undecodable=sum(1 for c in chars if is_bad_glyph(c["text"])) if n_undecodable is None else n_undecodable,
     )
     warnings: list[str] = []
     if not has_text and n_chars and not garbled:
@@ -185,7 +209,7 @@ def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) 
     fprims = frame.primitives(prims)
     if fprims is not prims:
         chars = visible_chars(fprims, settings)
-    n_chars, has_text, garbled = text_flags(fprims, chars, settings)
+    n_chars, has_text, garbled, n_bad = _text_facts(fprims, chars, settings)
     may_ruled, may_unruled = table_evidence(fprims, chars, settings)
     tables = ruled_tables(fprims, chars, garbled, settings, engine) if may_ruled else []
     clustered = None
@@ -194,7 +218,7 @@ def analyse_page(prims: PagePrimitives, settings: ExtractSettings, engine: str) 
             clustered = cluster_lines(chars, settings.line_overlap)
         tables = find_unruled_tables(chars, fprims.page, settings, engine=engine, text_source=fprims.text_source,
                                      lines=clustered)
-    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled, clustered)
+    result = finish_page(fprims, chars, tables, settings, n_chars, has_text, garbled, clustered, n_bad)
     sideways = sum(1 for t in result.tables if _reads_sideways(t, chars))
     info = replace(result.info, width=prims.width, height=prims.height, reading_turn=turn, sideways_tables=sideways,
                    lines=tuple(frame.line_back(l) for l in result.info.lines))

@@ -60,28 +60,34 @@ import pypdfium2.raw as _raw
 from .engines.plumber import DESCENT as BASELINE_DESCENT
 
 
-def _fn(name: str, restype, *argtypes):
-    """A prototype of pdfium's ``name`` taking integer handles (no pointer-type checks)."""
+def _fn(name: str, restype, *argtypes, hold_gil: bool = True):
+    """A prototype of pdfium's ``name`` taking integer handles (no pointer-type checks).
+
+    ``hold_gil``: call it without releasing Python's GIL (``ctypes.PYFUNCTYPE``). The
+    accessors called per glyph, per object and per path point return in nanoseconds;
+    releasing and re-taking the GIL around each is a tenth of the call's cost. Calls that
+    parse (loading a document, a page, a text page) and closing calls release it.
+    """
     addr = ctypes.cast(getattr(_raw, name), c_void_p).value
-    return ctypes.CFUNCTYPE(restype, *argtypes)(addr)
+    return (ctypes.PYFUNCTYPE if hold_gil else ctypes.CFUNCTYPE)(restype, *argtypes)(addr)
 
 
 _P = c_void_p
 _pd, _pf, _pu = POINTER(c_double), POINTER(c_float), POINTER(c_uint)
 
 # document / page
-_LoadMemDocument64 = _fn("FPDF_LoadMemDocument64", _P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p)
-_CloseDocument = _fn("FPDF_CloseDocument", None, _P)
+_LoadMemDocument64 = _fn("FPDF_LoadMemDocument64", _P, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, hold_gil=False)
+_CloseDocument = _fn("FPDF_CloseDocument", None, _P, hold_gil=False)
 _GetLastError = _fn("FPDF_GetLastError", c_ulong)
 _GetPageCount = _fn("FPDF_GetPageCount", c_int, _P)
-_LoadPage = _fn("FPDF_LoadPage", _P, _P, c_int)
-_ClosePage = _fn("FPDF_ClosePage", None, _P)
+_LoadPage = _fn("FPDF_LoadPage", _P, _P, c_int, hold_gil=False)
+_ClosePage = _fn("FPDF_ClosePage", None, _P, hold_gil=False)
 _GetRotation = _fn("FPDFPage_GetRotation", c_int, _P)
 _GetMediaBox = _fn("FPDFPage_GetMediaBox", c_int, _P, _pf, _pf, _pf, _pf)
 _GetPageBoundingBox = _fn("FPDF_GetPageBoundingBox", c_int, _P, POINTER(_raw.FS_RECTF))
 # text page
-_TextLoadPage = _fn("FPDFText_LoadPage", _P, _P)
-_TextClosePage = _fn("FPDFText_ClosePage", None, _P)
+_TextLoadPage = _fn("FPDFText_LoadPage", _P, _P, hold_gil=False)
+_TextClosePage = _fn("FPDFText_ClosePage", None, _P, hold_gil=False)
 _CountChars = _fn("FPDFText_CountChars", c_int, _P)
 _GetText = _fn("FPDFText_GetText", c_int, _P, c_int, c_int, _P)
 _GetUnicode = _fn("FPDFText_GetUnicode", c_uint, _P, c_int)
@@ -396,6 +402,7 @@ class TextReader:
         bulk = len(text) == n  # one UTF-16 unit per glyph: the bulk text lines up with the indices
         t0, t1, t2, t3, t4, t5 = geo.to_display
         texts = texts or {}
+        in_forms = {o for o, where in texts.items() if where[2]}  # text objects inside form XObjects
         infos: dict = {}
         seen: list[int] = []  # the text object of each visible glyph, in order
         present: set[int] = set()  # every text object the text page holds
@@ -410,6 +417,7 @@ class TextReader:
         font = 0
         ux = uy = vx = vy = dvx = dvy = 0.0
         fontname, upright, direction, regions, mode = "", True, 0, _UNCLIPPED, 0
+        box = None  # the clip when it is one box (x0, top, x1, bottom)
         for i in range(n):
             obj = _GetTextObject(tp, i)
             if not obj:
@@ -423,9 +431,8 @@ class TextReader:
                 mode = _TextObjGetRenderMode(obj)
                 regions = _UNCLIPPED
                 if clip:
-                    where = texts.get(obj)
-                    if where is not None and where[2]:  # inside form XObjects
-                        regions = _object_clips(obj, geo, where, clips) or _UNCLIPPED
+                    if obj in in_forms:
+                        regions = _object_clips(obj, geo, texts[obj], clips) or _UNCLIPPED
                     else:
                         cp = _ObjGetClipPath(obj)
                         state = c_void_p.from_address(cp).value if cp and trusted else (cp or None)
@@ -441,6 +448,7 @@ class TextReader:
                     info = infos[key] = self._object_info(font, size, m, regions, mode, geo)
                 ux, uy, vx, vy, desc, _, fontname, upright, direction, regions, mode = info
                 dvx, dvy = desc * vx + t4, desc * vy + t5
+                box = regions[0] if len(regions) == 1 and isinstance(regions[0], tuple) else None
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
             if code == 0xFFFE:  # the page text marks a line-ending hyphen (0x2) and NUL (0) so
                 code = _GetUnicode(tp, i)
@@ -460,7 +468,8 @@ class TextReader:
             bottom = by + (wy if wy > 0 else 0.0) + (vy if vy > 0 else 0.0)
             ch = {"text": s, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": bottom - top,
                   "upright": upright, "dir": direction, "fontname": fontname, "render_mode": mode}
-            if regions and not _inside_clips(regions, (x0 + x1) / 2, (top + bottom) / 2):
+            if regions and not (box[0] <= (x0 + x1) / 2 <= box[2] and box[1] <= (top + bottom) / 2 <= box[3]
+                                if box is not None else _inside_clips(regions, (x0 + x1) / 2, (top + bottom) / 2)):
                 hidden.append(ch)
             else:
                 visible.append(ch)

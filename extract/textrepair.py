@@ -79,7 +79,7 @@ def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
     Word/WPS "bold" for fonts without a bold face draws every glyph two or three
     times with a sub-point offset; keeping them gives `收收入入`.
     """
-    if tolerance <= 0:
+    if tolerance <= 0 or not _has_near_twin(chars, tolerance):
         return list(chars)
     # kept glyphs by (text, grid cell of x0, top) with cells 2 × tolerance wide: a duplicate
     # lies within tol <= tolerance = half a cell of a kept glyph, so on each axis it is in
@@ -118,6 +118,25 @@ def dedupe_chars(chars: Sequence[Char], tolerance: float = 1.0) -> list[Char]:
     return out
 
 
+def _has_near_twin(chars: Sequence[Char], tolerance: float) -> bool:
+    """Two non-space glyphs with the same text within ``tolerance`` pt on both axes: the
+    necessary condition for ``dedupe_chars`` to drop anything (a duplicate is within
+    ``tol <= tolerance`` of a kept glyph). Most pages have none, and one sort of the
+    (text, top, x0) triples answers it in a fraction of the per-glyph grid probing."""
+    items = sorted([(c["text"], c["top"], c["x0"]) for c in chars if not c["text"].isspace()])
+    for k in range(1, len(items)):
+        t, top, x0 = items[k]
+        j = k - 1
+        while j >= 0:
+            t2, top2, x2 = items[j]
+            if t2 != t or top - top2 > tolerance:
+                break
+            if -tolerance <= x0 - x2 <= tolerance:
+                return True
+            j -= 1
+    return False
+
+
 def _first_kept(same: list[Char], tolerance: float, kept: list[Char]) -> Char:
     """Of several kept glyphs a duplicate matches, the one that takes its word space: the
     first by (x0, top) grid cell of ``tolerance`` pt, then by the order they were kept."""
@@ -146,6 +165,45 @@ def split_chunks(line: Sequence[Char], gap: float) -> list[list[Char]]:
             out[-1].append(ch)
         else:
             out.append([ch])
+    return out
+
+
+def chunk_texts(line: Sequence[Char], split_gap: float, word_gap: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """``split_chunks(line, split_gap)`` and each chunk's ``line_text(chunk, word_gap)`` and box
+    (x0, top, x1, bottom, pt) in one pass over the line (sorted left to right): the same
+    results as the two calls, for the prose lines of every page."""
+    out: list[tuple[str, tuple[float, float, float, float]]] = []
+    if not line:
+        return out
+    first = line[0]
+    parts = [first["text"]]
+    x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
+    prev = first
+    psize = first.get("size") or 0
+    for ch in line[1:]:
+        csize = ch.get("size") or 0
+        size = psize if psize > csize else csize
+        if size < 1.0:
+            size = 1.0
+        gap = ch["x0"] - prev["x1"]
+        if gap > split_gap * size + GAP_EPS:
+            out.append((fix_spacing("".join(parts)), (x0, top, x1, bottom)))
+            parts = [ch["text"]]
+            x0, top, x1, bottom = ch["x0"], ch["top"], ch["x1"], ch["bottom"]
+        else:
+            if prev.get("space_after") or gap > word_gap * size + GAP_EPS:
+                parts.append(" ")
+            parts.append(ch["text"])
+            if ch["x0"] < x0:
+                x0 = ch["x0"]
+            if ch["top"] < top:
+                top = ch["top"]
+            if ch["x1"] > x1:
+                x1 = ch["x1"]
+            if ch["bottom"] > bottom:
+                bottom = ch["bottom"]
+        prev, psize = ch, csize
+    out.append((fix_spacing("".join(parts)), (x0, top, x1, bottom)))
     return out
 
 
@@ -289,7 +347,23 @@ class GarbleReport:
         return garbled_verdict(self)
 
 
+_IDEO = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
+_LATIN = re.compile("[A-Za-z]")
+_CJK_PUNCT = re.compile("[\u3001-\u303f\uff01-\uff0f\uff1a-\uff20]")
+_SPACE = re.compile(r"\s")
+
+
 def garble_report(chars: Sequence[Char]) -> GarbleReport:
+    """Counts of a page's glyphs for ``garbled_verdict`` (whitespace glyphs not counted).
+
+    When every glyph is one character and none is undecodable (nearly every page), the
+    counts are taken on the joined text by regular expressions, which run in C; otherwise
+    glyph by glyph. Both give the same counts: a glyph is classed by its first character."""
+    texts = [ch["text"] for ch in chars]
+    joined = "".join(texts)
+    if len(joined) == len(texts) and not _BAD_CHAR.search(joined):  # no "(cid:": it is 8 characters
+        return GarbleReport(len(texts) - len(_SPACE.findall(joined)), 0, len(_IDEO.findall(joined)),
+                            len(_LATIN.findall(joined)), len(_CJK_PUNCT.findall(joined)))
     n = bad = ideo = latin = punct = 0
     for ch in chars:
         t = ch["text"]

@@ -16,7 +16,7 @@ from .models import PageTable
 from .primitives import Char
 from .rulings import cluster_positions
 from .settings import ExtractSettings
-from .textrepair import cluster_lines, is_numeric, line_text, split_chunks
+from .textrepair import GAP_EPS, cluster_lines, is_numeric, line_text, split_chunks
 
 
 def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: float) -> int:
@@ -29,6 +29,37 @@ def _aligned_columns(rows: list[list[tuple[float, float, str, bool]]], tol: floa
     return support
 
 
+def has_row_run(lines: Sequence[Sequence[Char]], min_rows: int, min_cols: int) -> bool:
+    """Some ``min_rows`` consecutive lines each fall into at least ``min_cols`` chunks at
+    ``split_chunks(line, 1.0)``: the first thing ``find_unruled_tables`` needs (only such
+    runs are read as rows), counted without building the chunks. A prose page, whose
+    lines have no gap wider than a glyph, answers False after one pass over its glyphs."""
+    need = min_cols - 1  # gaps wider than the glyph size
+    run = 0
+    for ln in lines:
+        gaps = 0
+        prev = None
+        psize = 0
+        for ch in ln:
+            csize = ch.get("size") or 0
+            if prev is not None:
+                size = psize if psize > csize else csize
+                if size < 1.0:
+                    size = 1.0
+                if ch["x0"] - prev["x1"] > size + GAP_EPS:
+                    gaps += 1
+                    if gaps >= need:
+                        break
+            prev, psize = ch, csize
+        if gaps >= need and ln:
+            run += 1
+            if run >= min_rows:
+                return True
+        else:
+            run = 0
+    return False
+
+
 def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSettings, *,
                         engine: str = "pdfplumber", text_source: str = "pdf",
                         lines: list[list[Char]] | None = None) -> list[PageTable]:
@@ -37,6 +68,8 @@ def find_unruled_tables(chars: Sequence[Char], page_no: int, settings: ExtractSe
     ``lines``: ``cluster_lines(chars)`` when the caller already has it."""
     if lines is None:
         lines = cluster_lines(chars, settings.line_overlap)
+    if not has_row_run(lines, settings.unruled_min_rows, settings.unruled_min_cols):
+        return []
     chunked = [split_chunks(ln, 1.0) for ln in lines]
     # only lines in a run of unruled_min_rows lines of unruled_min_cols chunks can be table
     # rows: their chunks alone are read (prose lines rarely have wide gaps)
