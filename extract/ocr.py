@@ -101,7 +101,29 @@ def canonical_text(text: str) -> str:
     for i in range(1, len(out) - 1):
         if out[i] in "，．" and out[i - 1].isascii() and out[i - 1].isdigit() and out[i + 1].isascii() and out[i + 1].isdigit():
             out[i] = "," if out[i] == "，" else "."
+    _match_bracket_widths(out)
     return "".join(out)
+
+
+_OPEN, _CLOSE = {"(": "（", "（": "("}, {")": "）", "）": ")"}
+
+
+def _match_bracket_widths(chars: list[str]) -> None:
+    """A bracket pair read with mixed widths (``（境)``: the recogniser tells a full-width
+    bracket from a half-width one by little more than its spacing) gets one width: full
+    when it encloses CJK text, as CJK documents print it, else half. A pair read with
+    one width, and an unpaired bracket, stay as read. In place."""
+    stack: list[int] = []
+    for i, ch in enumerate(chars):
+        if ch in _OPEN:
+            stack.append(i)
+        elif ch in _CLOSE and stack:
+            j = stack.pop()
+            full_open, full_close = chars[j] == "（", ch == "）"
+            if full_open == full_close:
+                continue
+            full = any(_full_width(c) for c in chars[j + 1:i])
+            chars[j], chars[i] = ("（", "）") if full else ("(", ")")
 
 
 def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0: float, x1: float,
