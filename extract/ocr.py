@@ -193,12 +193,16 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
               margin: float) -> list[tuple[float, float, float, float]]:
     """Text boxes cut at vertical rulings; a piece lying mostly inside another box is a
     sliver of that box's text caught by an over-wide neighbour, and is dropped (the
-    detector's boxes are padded and may reach over a ruling into the next cell)."""
+    detector's boxes are padded and may reach over a ruling into the next cell). So is
+    a piece narrower than it is tall (less than one CJK glyph) that overlaps another
+    box at all: the end of that box's last glyph (``码`` cut down to a ``马``)."""
     out = []
     for i, box in enumerate(boxes):
         pieces = split_box(box, vrulings, margin)
         for p in pieces:
-            if len(pieces) > 1 and any(j != i and _inter(p, b) >= 0.5 * _area(p) for j, b in enumerate(boxes)):
+            narrow = p[2] - p[0] < p[3] - p[1]
+            if len(pieces) > 1 and any(j != i and (_inter(p, b) >= 0.5 * _area(p) or (narrow and _inter(p, b) > 0))
+                                       for j, b in enumerate(boxes)):
                 continue
             if p[2] - p[0] >= 2 and p[3] - p[1] >= 2:
                 out.append(p)
@@ -206,22 +210,25 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
 
 
 def pad_box(box: tuple[float, float, float, float], line_h: float,
-            vrulings: Sequence[VRuling]) -> tuple[float, float, float, float]:
+            vrulings: Sequence[VRuling], margin: float = 0.0) -> tuple[float, float, float, float]:
     """A box grown for recognition: a box smaller than the page's typical line
     (``line_h``, px) is grown to that height and to a square, centred (the detector
-    draws a lone ``4`` tighter than its ink); never across a vertical ruling."""
+    draws a lone ``4`` tighter than its ink); then every box by ``margin`` × ``line_h``
+    on each side. Never across a vertical ruling."""
     x0, top, x1, bottom = box
     h = bottom - top
     if line_h > 0 and h < 0.9 * line_h:
         grow = (line_h - h) / 2
         top, bottom = top - grow, bottom + grow
         h = line_h
-    if x1 - x0 < h:
-        grow = (h - (x1 - x0)) / 2
+    grow = max(0.0, (h - (x1 - x0)) / 2) + margin * line_h
+    m = margin * line_h
+    top, bottom = top - m, bottom + m
+    if grow > 0:
         ymid = (top + bottom) / 2
         left = max((x for x, a, b in vrulings if x <= x0 and a <= ymid <= b), default=-1e9)
         right = min((x for x, a, b in vrulings if x >= x1 and a <= ymid <= b), default=1e9)
-        x0, x1 = max(x0 - grow, left + 1), min(x1 + grow, right - 1)
+        x0, x1 = max(x0 - grow, min(x0, left + 1)), min(x1 + grow, max(x1, right - 1))
     return x0, top, x1, bottom
 
 
@@ -400,7 +407,8 @@ class RapidOcrReader:
 
     name = "rapidocr"
 
-    def __init__(self, threads: int = 1, det_max_side: int = 1600, min_confidence: float = 0.5):
+    def __init__(self, threads: int = 1, det_max_side: int = 1600, min_confidence: float = 0.5,
+                 box_margin: float = 0.0):
         try:
             import rapidocr_onnxruntime as ro
             from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
@@ -417,6 +425,7 @@ class RapidOcrReader:
         cfg["Det"]["limit_type"] = "max"
         cfg["Det"]["limit_side_len"] = det_max_side
         self.det_max_side = det_max_side
+        self.box_margin = box_margin
         self.min_confidence = min_confidence
         self.model_paths = (cfg["Det"]["model_path"], cfg["Rec"]["model_path"])  # inside the installed package
         self.det = TextDetector(cfg["Det"])
@@ -452,11 +461,11 @@ class RapidOcrReader:
 
         boxes = cut_boxes(self.detect(img), vrulings, margin=3.0)
         line_h = float(np.median([b[3] - b[1] for b in boxes])) if boxes else 0.0
-        padded = [pad_box(b, line_h, vrulings) for b in boxes]
+        padded = [pad_box(b, line_h, vrulings, self.box_margin) for b in boxes]
         extra = missed_ink(img, padded, vrulings, line_h)
         h, w = img.shape[:2]
         crops, kept = [], []
-        for box in padded + [pad_box(b, line_h, vrulings) for b in extra]:
+        for box in padded + [pad_box(b, line_h, vrulings, self.box_margin) for b in extra]:
             x0, top, x1, bottom = box
             a, b = max(0, int(x0)), min(w, int(np.ceil(x1)))
             c, d = max(0, int(top)), min(h, int(np.ceil(bottom)))
@@ -470,7 +479,8 @@ class RapidOcrReader:
         runs: list[TextRun] = []
         for (x0, top, x1, bottom), crop, res in zip(kept, crops, results):
             text, score = res[0], float(res[1])
-            lone = x1 - x0 <= 1.6 * line_h and bottom - top <= 1.4 * line_h
+            m2 = 2 * self.box_margin * line_h  # the size the detector gave, before the margin
+            lone = x1 - x0 <= 1.6 * line_h + m2 and bottom - top <= 1.4 * line_h + m2
             if lone and (score < 0.9 or (text and text in SIGNS)):  # what the recogniser is unsure of
                 sign = classify_sign(crop, line_h)
                 if sign is not None:  # read by its shape (the recogniser does not know lone signs)
