@@ -465,25 +465,27 @@ class RapidOcrReader:
 
         boxes = cut_boxes(self.detect(img), vrulings, margin=3.0)
         line_h = float(np.median([b[3] - b[1] for b in boxes])) if boxes else 0.0
-        padded = [pad_box(b, line_h, vrulings, self.box_margin) for b in boxes]
-        extra = missed_ink(img, padded, vrulings, line_h)
+        padded = [pad_box(b, line_h, vrulings) for b in boxes]
+        padded += [pad_box(b, line_h, vrulings) for b in missed_ink(img, padded, vrulings, line_h)]
         h, w = img.shape[:2]
         crops, kept = [], []
-        for box in padded + [pad_box(b, line_h, vrulings, self.box_margin) for b in extra]:
-            x0, top, x1, bottom = box
+        for box in padded:
+            # recognised with the margin; the run keeps the box without it (line heights, captions)
+            x0, top, x1, bottom = pad_box(box, line_h, vrulings, self.box_margin)
             a, b = max(0, int(x0)), min(w, int(np.ceil(x1)))
             c, d = max(0, int(top)), min(h, int(np.ceil(bottom)))
             if b - a < 2 or d - c < 2:
                 continue
             crops.append(img[c:d, a:b])
-            kept.append((float(a), float(c), float(b), float(d)))
+            kept.append(((float(a), float(c), float(b), float(d)), box))
         if not crops:
             return []
         results, _ = self.rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops], return_word_box=True)
         runs: list[TextRun] = []
-        for (x0, top, x1, bottom), crop, res in zip(kept, crops, results):
+        for ((ca, _, cb, _), (x0, top, x1, bottom)), crop, res in zip(kept, crops, results):
+            x0, x1 = max(x0, ca), min(x1, cb)
             text, score = res[0], float(res[1])
-            lone = x1 - x0 <= 1.6 * line_h and bottom - top <= 1.4 * line_h  # (no margin on such boxes)
+            lone = x1 - x0 <= 1.6 * line_h and bottom - top <= 1.4 * line_h
             if lone and (score < 0.9 or (text and text in SIGNS)):  # what the recogniser is unsure of
                 sign = classify_sign(crop, line_h)
                 if sign is not None:  # read by its shape (the recogniser does not know lone signs)
@@ -500,8 +502,8 @@ class RapidOcrReader:
                 # no usable time steps: spread the characters evenly over the box
                 step = (x1 - x0) / max(len(text), 1)
                 centres = [x0 + (i + 0.5) * step for i in range(len(text))]
-            else:
-                centres = [x0 + (c + 0.5) / t_eff * (x1 - x0) for c in flat_cols]
+            else:  # time steps span the crop (margin included)
+                centres = [ca + (c + 0.5) / t_eff * (cb - ca) for c in flat_cols]
             if len(confs) != len(text):
                 confs = [score] * len(text)
             chars = place_chars(text, centres, confs, x0, x1, bottom - top)
