@@ -408,7 +408,7 @@ class RapidOcrReader:
     name = "rapidocr"
 
     def __init__(self, threads: int = 1, det_max_side: int = 1600, min_confidence: float = 0.5,
-                 box_margin: float = 0.15):
+                 box_margin: float = 0.0):
         try:
             import rapidocr_onnxruntime as ro
             from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
@@ -455,11 +455,12 @@ class RapidOcrReader:
 
         Besides the detector's boxes, ink the detector left out (a lone ``=``, ``≥`` or
         digit in a cell, which the detector often misses) is recognised too: see
-        ``missed_ink``. A line of text is recognised with a margin of ``box_margin`` ×
-        the page's line height around the detector's box (``pad_box``): the detector
-        draws it tight, and on a 150 dpi scan the recogniser then misreads bold glyphs
-        whose strokes reach its edge (``事`` as ``享``/``亭``, ``赁`` as ``贷``, measured on
-        the scanned Baisha fixture).
+        ``missed_ink``. ``box_margin`` > 0 recognises a line of text with that margin
+        (× the page's line height) around the detector's box (``pad_box``). Measured at
+        0.15 on 150 dpi scans of the Baisha fixture it is mixed, so it is off: on its
+        9 pt tables it cured ``事`` read as ``享``/``亭`` and ``赁`` as ``贷`` (four cells
+        on four pages), on its 7.5 pt 绩效目标表 it lost a ``≥`` and read ``救`` as ``教``,
+        and at 200 dpi (Changsha) it read two full-width bracket pairs as half-width.
         """
         import cv2
 
