@@ -305,8 +305,9 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     other sign's, and the ink's proportions suit the sign. ``=`` is two bars (its
     row profile, ``_two_bars``: the thickness of its bars relative to the gap varies
     too much with the font and the blur for one template), ``-`` is told by its
-    proportions alone: at least twice as wide as tall and under a fifth of a line
-    (``line_h``, px) tall. ``crop``: uint8 grey, ink dark, one glyph with a margin.
+    proportions: at least twice as wide as tall and under a fifth of a line
+    (``line_h``, px) tall, one piece, at least half of its box ink (a ``**`` in small
+    print, read ``-`` before, hid the column-number row of a whole table). ``crop``: uint8 grey, ink dark, one glyph with a margin.
     """
     import cv2
 
@@ -328,7 +329,9 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     if h > 1.2 * line_h or w > 1.5 * line_h:
         return None
     if w >= 2 * h and h <= 0.2 * line_h and w >= 0.2 * line_h:
-        return "-"
+        # one solid bar; ``**`` in small print is as flat but two pieces, mostly paper
+        solid = len(keep) == 1 and float((ink[y0:y1, x0:x1] > 0).mean()) >= 0.5
+        return "-" if solid else None
     if h < 0.15 * line_h:
         return None
     glyph = 255.0 - crop[y0:y1, x0:x1].astype(np.float32)
