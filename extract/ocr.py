@@ -95,14 +95,25 @@ _HALF.update({"／": "/", "％": "%", "－": "-", "＋": "+", "＝": "=", "＜":
 def canonical_text(text: str) -> str:
     """Recognised text in the widths CJK documents print: full-width digits, letters and
     ``/ % - + = < > .`` as ASCII, and a full-width ``，``/``．`` between two digits (a
-    thousands separator or decimal point) as ``,``/``.``. Nothing else changes: a
+    thousands separator or decimal point) as ``,``/``.``. A single dash ``—`` at the
+    start of a word or between ideographs and followed by an ideograph or ``、`` is the
+    numeral ``一`` (the same glyph in CJK fonts: ``—级指标``, ``—、``); a ``——`` pair
+    stays. Nothing else changes: a
     misread digit stays as read (the identity checks flag it)."""
     out = [_HALF.get(ch, ch) for ch in text]
     for i in range(1, len(out) - 1):
         if out[i] in "，．" and out[i - 1].isascii() and out[i - 1].isdigit() and out[i + 1].isascii() and out[i + 1].isdigit():
             out[i] = "," if out[i] == "，" else "."
+    for i, ch in enumerate(out):  # 一 and a dash are one glyph in CJK fonts: a lone dash in a word is 一
+        if ch in "—―" and i + 1 < len(out) and (_ideograph(out[i + 1]) or out[i + 1] == "、") and \
+                (i == 0 or _ideograph(out[i - 1])):
+            out[i] = "一"
     _match_bracket_widths(out)
     return "".join(out)
+
+
+def _ideograph(ch: str) -> bool:
+    return 0x4E00 <= ord(ch) <= 0x9FFF
 
 
 _OPEN, _CLOSE = {"(": "（", "（": "("}, {")": "）", "）": ")"}

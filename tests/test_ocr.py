@@ -116,6 +116,8 @@ def test_canonical_text_changes_widths_never_digits():
     assert ocrmod.canonical_text("９，２６６．２２") == "9,266.22"
     assert ocrmod.canonical_text("一、本级财政拨款收入，合计") == "一、本级财政拨款收入，合计"
     assert ocrmod.canonical_text("8,366.22") == "8,366.22"  # a misread digit stays as read
+    assert ocrmod.canonical_text("—级指标") == "一级指标" and ocrmod.canonical_text("—、基本支出") == "一、基本支出"
+    assert ocrmod.canonical_text("——2026年1月21日") == "——2026年1月21日"  # a dash pair stays
 
 
 def test_box_cut_at_a_vertical_ruling_drops_the_sliver_of_the_neighbour():
