@@ -15,6 +15,8 @@ tables on the pages, ``subset_truth``):
   (the keys of ``tests/test_pipeline_fixtures.py``: amounts as Decimals, codes, labels,
   free text with whitespace removed);
 - table recall: truth tables found with the same type and page span;
+- per table (``per_table`` in the JSON): ``[matched, truth, output]`` record counts of
+  line items and performance targets, to see which table loses records;
 - identity checks: passed / (passed + failed);
 - seconds per page: wall time of ``process_file`` over the pages and the process's CPU
   time (one process, OCR threads = 1, so CPU seconds are seconds on one core even on a
@@ -155,7 +157,17 @@ def score(truth: dict, out) -> dict:
     found = sum((want_t & got_t).values())
     passed = sum(1 for c in out.checks if c.status == "passed")
     failed = sum(1 for c in out.checks if c.status == "failed")
-    return {"line_items": li, "performance_targets": pt,
+    per_table = {}
+    for t in truth["tables"]:
+        i = t["table_id"]
+        want_li = Counter(li_key(x) for x in truth["line_items"] if x["table_id"] == i)
+        got_li = Counter(li_key(x.__dict__) for x in out.line_items if x.table_id == i)
+        want_pt = Counter(target_key(x) for x in truth["performance_targets"] if x["table_id"] == i)
+        got_pt = Counter(target_key(x.__dict__) for x in out.performance_targets if x.table_id == i)
+        per_table[f"{i} {t['table_type']} p{t['page_start']}-{t['page_end']}"] = {
+            "line_items": [sum((want_li & got_li).values()), sum(want_li.values()), sum(got_li.values())],
+            "performance_targets": [sum((want_pt & got_pt).values()), sum(want_pt.values()), sum(got_pt.values())]}
+    return {"line_items": li, "performance_targets": pt, "per_table": per_table,
             "table_recall": round(found / max(1, sum(want_t.values())), 4), "tables_found": found,
             "tables_truth": sum(want_t.values()), "checks_passed": passed, "checks_failed": failed,
             "checks_pass_share": round(passed / (passed + failed), 4) if passed + failed else None,

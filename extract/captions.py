@@ -65,7 +65,12 @@ def attach_captions(
     for ti, t in enumerate(tables):
         prev_bottom = tables[ti - 1].bbox.bottom if ti else -1.0
         next_top = tables[ti + 1].bbox.top if ti + 1 < len(tables) else float("inf")
-        above = [i for i in order if i not in used and lines[i].bbox.bottom <= t.bbox.top + 2 and lines[i].bbox.top >= prev_bottom - 2]
+        # a line read by OCR has the detector's box, padded around the ink by about a
+        # third of its height: it is above the table when its middle is
+        reach = 2.0 if t.text_source != "ocr" else None
+        above = [i for i in order if i not in used and lines[i].bbox.top >= prev_bottom - 2 and (
+            lines[i].bbox.bottom <= t.bbox.top + reach if reach is not None
+            else (lines[i].bbox.top + lines[i].bbox.bottom) / 2 <= t.bbox.top)]
         above.sort(key=lambda i: lines[i].bbox.bottom, reverse=True)
         cap: list[int] = []
         edge = t.bbox.top

@@ -95,13 +95,46 @@ _HALF.update({"／": "/", "％": "%", "－": "-", "＋": "+", "＝": "=", "＜":
 def canonical_text(text: str) -> str:
     """Recognised text in the widths CJK documents print: full-width digits, letters and
     ``/ % - + = < > .`` as ASCII, and a full-width ``，``/``．`` between two digits (a
-    thousands separator or decimal point) as ``,``/``.``. Nothing else changes: a
+    thousands separator or decimal point) as ``,``/``.``. A single dash ``—`` at the
+    start of a word or between ideographs and followed by an ideograph or ``、`` is the
+    numeral ``一`` (the same glyph in CJK fonts: ``—级指标``, ``—、``); a ``——`` pair
+    stays. Nothing else changes: a
     misread digit stays as read (the identity checks flag it)."""
     out = [_HALF.get(ch, ch) for ch in text]
     for i in range(1, len(out) - 1):
         if out[i] in "，．" and out[i - 1].isascii() and out[i - 1].isdigit() and out[i + 1].isascii() and out[i + 1].isdigit():
             out[i] = "," if out[i] == "，" else "."
+    for i, ch in enumerate(out):  # 一 and a dash are one glyph in CJK fonts: a lone dash in a word is 一
+        if ch in "—―" and i + 1 < len(out) and (_ideograph(out[i + 1]) or out[i + 1] == "、") and \
+                (i == 0 or _ideograph(out[i - 1])):
+            out[i] = "一"
+    _match_bracket_widths(out)
     return "".join(out)
+
+
+def _ideograph(ch: str) -> bool:
+    return 0x4E00 <= ord(ch) <= 0x9FFF
+
+
+_OPEN, _CLOSE = {"(": "（", "（": "("}, {")": "）", "）": ")"}
+
+
+def _match_bracket_widths(chars: list[str]) -> None:
+    """A bracket pair read with mixed widths (``（境)``: the recogniser tells a full-width
+    bracket from a half-width one by little more than its spacing) gets one width: full
+    when it encloses CJK text, as CJK documents print it, else half. A pair read with
+    one width, and an unpaired bracket, stay as read. In place."""
+    stack: list[int] = []
+    for i, ch in enumerate(chars):
+        if ch in _OPEN:
+            stack.append(i)
+        elif ch in _CLOSE and stack:
+            j = stack.pop()
+            full_open, full_close = chars[j] == "（", ch == "）"
+            if full_open == full_close:
+                continue
+            full = any(_full_width(c) for c in chars[j + 1:i])
+            chars[j], chars[i] = ("（", "）") if full else ("(", ")")
 
 
 def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0: float, x1: float,
@@ -171,12 +204,16 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
               margin: float) -> list[tuple[float, float, float, float]]:
     """Text boxes cut at vertical rulings; a piece lying mostly inside another box is a
     sliver of that box's text caught by an over-wide neighbour, and is dropped (the
-    detector's boxes are padded and may reach over a ruling into the next cell)."""
+    detector's boxes are padded and may reach over a ruling into the next cell). So is
+    a piece narrower than it is tall (less than one CJK glyph) that overlaps another
+    box at all: the end of that box's last glyph (``码`` cut down to a ``马``)."""
     out = []
     for i, box in enumerate(boxes):
         pieces = split_box(box, vrulings, margin)
         for p in pieces:
-            if len(pieces) > 1 and any(j != i and _inter(p, b) >= 0.5 * _area(p) for j, b in enumerate(boxes)):
+            narrow = p[2] - p[0] < p[3] - p[1]
+            if len(pieces) > 1 and any(j != i and (_inter(p, b) >= 0.5 * _area(p) or (narrow and _inter(p, b) > 0))
+                                       for j, b in enumerate(boxes)):
                 continue
             if p[2] - p[0] >= 2 and p[3] - p[1] >= 2:
                 out.append(p)
@@ -184,22 +221,25 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
 
 
 def pad_box(box: tuple[float, float, float, float], line_h: float,
-            vrulings: Sequence[VRuling]) -> tuple[float, float, float, float]:
+            vrulings: Sequence[VRuling], margin: float = 0.0) -> tuple[float, float, float, float]:
     """A box grown for recognition: a box smaller than the page's typical line
     (``line_h``, px) is grown to that height and to a square, centred (the detector
-    draws a lone ``4`` tighter than its ink); never across a vertical ruling."""
+    draws a lone ``4`` tighter than its ink); then a box at least two lines wide (a
+    line of text) by ``margin`` × ``line_h`` on each side. Never across a vertical ruling."""
     x0, top, x1, bottom = box
     h = bottom - top
     if line_h > 0 and h < 0.9 * line_h:
         grow = (line_h - h) / 2
         top, bottom = top - grow, bottom + grow
         h = line_h
-    if x1 - x0 < h:
-        grow = (h - (x1 - x0)) / 2
+    m = margin * line_h if x1 - x0 >= 2 * line_h else 0.0  # a line of text, not a lone code or sign
+    grow = max(0.0, (h - (x1 - x0)) / 2) + m
+    top, bottom = top - m, bottom + m
+    if grow > 0:
         ymid = (top + bottom) / 2
         left = max((x for x, a, b in vrulings if x <= x0 and a <= ymid <= b), default=-1e9)
         right = min((x for x, a, b in vrulings if x >= x1 and a <= ymid <= b), default=1e9)
-        x0, x1 = max(x0 - grow, left + 1), min(x1 + grow, right - 1)
+        x0, x1 = max(x0 - grow, min(x0, left + 1)), min(x1 + grow, max(x1, right - 1))
     return x0, top, x1, bottom
 
 
@@ -276,8 +316,9 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     other sign's, and the ink's proportions suit the sign. ``=`` is two bars (its
     row profile, ``_two_bars``: the thickness of its bars relative to the gap varies
     too much with the font and the blur for one template), ``-`` is told by its
-    proportions alone: at least twice as wide as tall and under a fifth of a line
-    (``line_h``, px) tall. ``crop``: uint8 grey, ink dark, one glyph with a margin.
+    proportions: at least twice as wide as tall and under a fifth of a line
+    (``line_h``, px) tall, one piece, at least half of its box ink (a ``**`` in small
+    print, read ``-`` before, hid the column-number row of a whole table). ``crop``: uint8 grey, ink dark, one glyph with a margin.
     """
     import cv2
 
@@ -299,7 +340,9 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     if h > 1.2 * line_h or w > 1.5 * line_h:
         return None
     if w >= 2 * h and h <= 0.2 * line_h and w >= 0.2 * line_h:
-        return "-"
+        # one solid bar; ``**`` in small print is as flat but two pieces, mostly paper
+        solid = len(keep) == 1 and float((ink[y0:y1, x0:x1] > 0).mean()) >= 0.5
+        return "-" if solid else None
     if h < 0.15 * line_h:
         return None
     glyph = 255.0 - crop[y0:y1, x0:x1].astype(np.float32)
@@ -378,7 +421,8 @@ class RapidOcrReader:
 
     name = "rapidocr"
 
-    def __init__(self, threads: int = 1, det_max_side: int = 1600, min_confidence: float = 0.5):
+    def __init__(self, threads: int = 1, det_max_side: int = 1600, min_confidence: float = 0.5,
+                 box_margin: float = 0.0):
         try:
             import rapidocr_onnxruntime as ro
             from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
@@ -395,6 +439,7 @@ class RapidOcrReader:
         cfg["Det"]["limit_type"] = "max"
         cfg["Det"]["limit_side_len"] = det_max_side
         self.det_max_side = det_max_side
+        self.box_margin = box_margin
         self.min_confidence = min_confidence
         self.model_paths = (cfg["Det"]["model_path"], cfg["Rec"]["model_path"])  # inside the installed package
         self.det = TextDetector(cfg["Det"])
@@ -424,29 +469,36 @@ class RapidOcrReader:
 
         Besides the detector's boxes, ink the detector left out (a lone ``=``, ``≥`` or
         digit in a cell, which the detector often misses) is recognised too: see
-        ``missed_ink``.
+        ``missed_ink``. ``box_margin`` > 0 recognises a line of text with that margin
+        (× the page's line height) around the detector's box (``pad_box``). Measured at
+        0.15 on 150 dpi scans of the Baisha fixture it is mixed, so it is off: on its
+        9 pt tables it cured ``事`` read as ``享``/``亭`` and ``赁`` as ``贷`` (four cells
+        on four pages), on its 7.5 pt 绩效目标表 it lost a ``≥`` and read ``救`` as ``教``,
+        and at 200 dpi (Changsha) it read two full-width bracket pairs as half-width.
         """
         import cv2
 
         boxes = cut_boxes(self.detect(img), vrulings, margin=3.0)
         line_h = float(np.median([b[3] - b[1] for b in boxes])) if boxes else 0.0
         padded = [pad_box(b, line_h, vrulings) for b in boxes]
-        extra = missed_ink(img, padded, vrulings, line_h)
+        padded += [pad_box(b, line_h, vrulings) for b in missed_ink(img, padded, vrulings, line_h)]
         h, w = img.shape[:2]
         crops, kept = [], []
-        for box in padded + [pad_box(b, line_h, vrulings) for b in extra]:
-            x0, top, x1, bottom = box
+        for box in padded:
+            # recognised with the margin; the run keeps the box without it (line heights, captions)
+            x0, top, x1, bottom = pad_box(box, line_h, vrulings, self.box_margin)
             a, b = max(0, int(x0)), min(w, int(np.ceil(x1)))
             c, d = max(0, int(top)), min(h, int(np.ceil(bottom)))
             if b - a < 2 or d - c < 2:
                 continue
             crops.append(img[c:d, a:b])
-            kept.append((float(a), float(c), float(b), float(d)))
+            kept.append(((float(a), float(c), float(b), float(d)), box))
         if not crops:
             return []
         results, _ = self.rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops], return_word_box=True)
         runs: list[TextRun] = []
-        for (x0, top, x1, bottom), crop, res in zip(kept, crops, results):
+        for ((ca, _, cb, _), (x0, top, x1, bottom)), crop, res in zip(kept, crops, results):
+            x0, x1 = max(x0, ca), min(x1, cb)
             text, score = res[0], float(res[1])
             lone = x1 - x0 <= 1.6 * line_h and bottom - top <= 1.4 * line_h
             if lone and (score < 0.9 or (text and text in SIGNS)):  # what the recogniser is unsure of
@@ -465,8 +517,8 @@ class RapidOcrReader:
                 # no usable time steps: spread the characters evenly over the box
                 step = (x1 - x0) / max(len(text), 1)
                 centres = [x0 + (i + 0.5) * step for i in range(len(text))]
-            else:
-                centres = [x0 + (c + 0.5) / t_eff * (x1 - x0) for c in flat_cols]
+            else:  # time steps span the crop (margin included)
+                centres = [ca + (c + 0.5) / t_eff * (cb - ca) for c in flat_cols]
             if len(confs) != len(text):
                 confs = [score] * len(text)
             chars = place_chars(text, centres, confs, x0, x1, bottom - top)

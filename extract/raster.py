@@ -111,22 +111,53 @@ def estimate_skew(ink: np.ndarray, max_degrees: float = 3.0) -> float:
     return float(round(-best, 2)) + 0.0
 
 
-def _segments(mask: np.ndarray, orient: str, scale: float, max_thick_px: float) -> list[Segment]:
+def _segments(mask: np.ndarray, ink: np.ndarray, orient: str, px: float, max_thick_px: float) -> list[Segment]:
+    """The connected pieces of ``mask`` (an opened ruling mask, image px) as ``Segment``s
+    in pt. A piece thicker than ``max_thick_px`` is dropped, and so is one with ink on
+    both sides along its length (``_flanked``): that is a line of glyphs fused by the
+    scan's blur (a figure such as ``251.92`` in a 150 dpi scan opens into a bar as long
+    as a short ruling), not a ruling, which has paper on at least one side. Dropped
+    pieces are cleared from ``mask`` (so they are not erased from the reader's image)."""
     import cv2
 
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out = []
+    scale = 1.0 / px
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
+        thick = h if orient == "h" else w
+        if thick > max_thick_px or _flanked(ink, orient, x, y, w, h, px):
+            sub = mask[y:y + h, x:x + w]
+            sub[labels[y:y + h, x:x + w] == i] = 0
+            continue
         if orient == "h":
-            if h > max_thick_px:
-                continue
             out.append(Segment("h", (y + h / 2.0) * scale, x * scale, (x + w) * scale))
         else:
-            if w > max_thick_px:
-                continue
             out.append(Segment("v", (x + w / 2.0) * scale, y * scale, (y + h) * scale))
     return out
+
+
+FLANK_PT = 1.5  # width of the strip beside a ruling piece that is looked at (pt)
+FLANK_MAX_INK = 0.2  # share of ink in both strips above which the piece is fused glyphs
+
+
+def _flanked(ink: np.ndarray, orient: str, x: int, y: int, w: int, h: int, px: float) -> bool:
+    """True when the strips of ``FLANK_PT`` beside a piece (above and below a horizontal
+    one, left and right of a vertical one; a gap of 0.5 pt left for the blur of its own
+    edges) both hold more than ``FLANK_MAX_INK`` ink. A ruling has paper on at least
+    one side (cell text keeps a padding from it, crossing rulings are a few pixels);
+    a fused line of glyphs has their strokes on both."""
+    k = max(2, int(round(FLANK_PT * px)))
+    gap = max(1, int(round(0.5 * px)))
+    if orient == "h":
+        a = ink[max(0, y - gap - k):max(0, y - gap), x:x + w]
+        b = ink[y + h + gap:y + h + gap + k, x:x + w]
+    else:
+        a = ink[y:y + h, max(0, x - gap - k):max(0, x - gap)]
+        b = ink[y:y + h, x + w + gap:x + w + gap + k]
+    if a.size == 0 or b.size == 0:
+        return False
+    return min(float((a > 0).mean()), float((b > 0).mean())) > FLANK_MAX_INK
 
 
 def find_rulings(ink: np.ndarray, dpi: float, settings: ExtractSettings) -> tuple[list[Segment], np.ndarray]:
@@ -136,8 +167,10 @@ def find_rulings(ink: np.ndarray, dpi: float, settings: ExtractSettings) -> tupl
     Ink is first closed over gaps of about 0.5 pt (a scanned ruling breaks up), then
     opened with a ``ocr_min_hruling`` × 1 and a 1 × ``ocr_min_vruling`` kernel; pieces
     thicker than ``max_ruling_thickness`` + 1 pt (a filled block, a bold heading) are
-    not rulings. A vertical piece shorter than ``ocr_free_vruling`` must run from one
-    horizontal ruling to another (the stem of a large title glyph does not).
+    not rulings, nor is one with ink along both sides (``_flanked``: fused glyphs). A
+    vertical piece shorter than ``ocr_free_vruling`` must run from one horizontal
+    ruling to another (the stem of a large title glyph does not), and a horizontal one
+    shorter than ``ocr_free_hruling`` from one vertical ruling to another.
     """
     import cv2
 
@@ -150,34 +183,42 @@ def find_rulings(ink: np.ndarray, dpi: float, settings: ExtractSettings) -> tupl
     vmask = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap + 1)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     thick = (settings.max_ruling_thickness + 1.0) * px
-    hsegs = _segments(hmask, "h", 1.0 / px, thick)
-    vsegs = _segments(vmask, "v", 1.0 / px, thick)
+    hsegs = _segments(hmask, ink, "h", px, thick)
+    vsegs = _segments(vmask, ink, "v", px, thick)
     keep = [s for s in vsegs if s.length >= settings.ocr_free_vruling or _between_rulings(s, hsegs, settings)]
     if len(keep) < len(vsegs):  # the strokes of a large title are not rulings: leave them in the image
         vmask = _mask_of(keep, vmask.shape, px)
+    hkeep = [s for s in hsegs if s.length >= settings.ocr_free_hruling or _between_rulings(s, keep, settings)]
+    if len(hkeep) < len(hsegs):  # the fused bottom strokes of a line of bold glyphs: leave them in the image
+        hmask = _mask_of(hkeep, hmask.shape, px)
     lines = cv2.dilate(cv2.bitwise_or(hmask, vmask), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    return hsegs + keep, lines
+    return hkeep + keep, lines
 
 
-def _between_rulings(v: Segment, hsegs: list[Segment], settings: ExtractSettings) -> bool:
-    """A short vertical piece is a ruling when horizontal rulings pass at both its ends
-    (a cell border one row tall); a stroke of a glyph touches none."""
+def _between_rulings(s: Segment, across: list[Segment], settings: ExtractSettings) -> bool:
+    """A short piece is a ruling when rulings of the other direction (``across``) pass
+    at both its ends: a vertical one a row tall, a horizontal one a column wide (a cell
+    border). A stroke of a glyph, or the bottom strokes of a line of bold glyphs fused
+    by a scan's blur, stops short of them."""
     tol = settings.intersection_tolerance + settings.max_ruling_thickness
 
-    def meets(y: float) -> bool:
-        return any(abs(h.pos - y) <= tol and h.a - tol <= v.pos <= h.b + tol for h in hsegs)
+    def meets(end: float) -> bool:
+        return any(abs(o.pos - end) <= tol and o.a - tol <= s.pos <= o.b + tol for o in across)
 
-    return meets(v.a) and meets(v.b)
+    return meets(s.a) and meets(s.b)
 
 
 def _mask_of(segs: list[Segment], shape: tuple[int, ...], px: float) -> np.ndarray:
-    """A mask with the given vertical rulings drawn 3 px wide (image px)."""
+    """A mask with the given rulings drawn 3 px wide (image px)."""
     import cv2
 
     mask = np.zeros(shape, np.uint8)
     for s in segs:
-        x = int(round(s.pos * px))
-        cv2.line(mask, (x, int(s.a * px)), (x, int(np.ceil(s.b * px))), 255, 3)
+        p = int(round(s.pos * px))
+        if s.orient == "v":
+            cv2.line(mask, (p, int(s.a * px)), (p, int(np.ceil(s.b * px))), 255, 3)
+        else:
+            cv2.line(mask, (int(s.a * px), p), (int(np.ceil(s.b * px)), p), 255, 3)
     return mask
 
 

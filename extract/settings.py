@@ -53,6 +53,7 @@ class ExtractSettings:
     ocr_min_hruling: float = 25.0  # a horizontal ruling is ink at least this long (pt); CJK strokes are shorter
     ocr_min_vruling: float = 12.0  # a vertical ruling is ink at least this tall (pt)
     ocr_free_vruling: float = 40.0  # shorter vertical rulings must run between two horizontal ones
+    ocr_free_hruling: float = 150.0  # shorter horizontal rulings must run between two vertical ones
     ocr_threads: int = 1  # onnxruntime / tesseract threads per process (batch workers run in parallel)
 
     def __post_init__(self) -> None:

@@ -23,6 +23,16 @@ TOTAL_LABEL_RULE = "^(合计|总计|小计)$"  # registry.toml's generic total c
 GROUP_AMOUNT = re.compile(r"^金额$")  # a group's own figure beside its 其中 columns (事业收入 | 金额 其中：教育收费)
 
 
+_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+
+
+def fold_brackets(label: str) -> str:
+    """A header label with half-width brackets as full-width ones, as the column rules
+    write them: ``评(扣)分标准`` is ``评（扣）分标准`` (some publishers print the narrow
+    form; OCR cannot always tell the two apart)."""
+    return label.translate(_BRACKETS)
+
+
 def squash(text: str | None) -> str:
     """Text with all whitespace removed (how titles and labels are compared)."""
     return WHITESPACE.sub("", text or "")
@@ -245,6 +255,7 @@ class Registry:
         return own
 
     def _match(self, labels: Sequence[str], table_type: str, section: Section | None) -> ColumnRole:
+        labels = [fold_brackets(x) for x in labels]
         last = OF_WHICH.sub("", labels[-1]) if labels else ""
         full = "/".join(labels)
         for rule in self.columns:

@@ -318,18 +318,48 @@ def _row_signature(pt: PageTable, row: int) -> tuple[str, ...]:
 
 
 def repeated_header_rows(pt: PageTable, first: PageTable, n_first_header: int) -> int:
-    """Leading rows of a continuation page that repeat the first page's header."""
+    """Leading rows of a continuation page that repeat the first page's header.
+
+    A row repeats it when each of its texts is one of the first page's header texts
+    (for text read by OCR: close to one, ``_ocr_same``, since one page's header may be
+    misread where the other's is not), or when it is the column-number row. A
+    column-number row within the first page's header height ends the header even
+    if a row above it did not match: it is printed only under a header, never in a
+    table's body."""
     first_texts = {t for r in range(n_first_header) for t in _row_signature(first, r) if t}
     number_rows = {_row_signature(first, r) for r in range(n_first_header) if is_column_number_row(first, r)}
+    ocr = pt.text_source == "ocr" or first.text_source == "ocr"
+
+    def known(t: str) -> bool:
+        return t in first_texts or (ocr and any(_ocr_same(t, f) for f in first_texts))
+
     n = 0
     for r in range(pt.n_rows):
         sig = [t for t in _row_signature(pt, r) if t]
         if _row_signature(pt, r) in number_rows or is_column_number_row(pt, r) or \
-                (sig and all(t in first_texts for t in sig) and not _looks_like_body(pt, r)):
+                (sig and all(known(t) for t in sig) and not _looks_like_body(pt, r)):
             n = r + 1
             continue
         break
+    for r in range(n, min(pt.n_rows, n_first_header + 1)):
+        if _looks_like_body(pt, r):
+            break
+        if is_column_number_row(pt, r):
+            n = r + 1
+            break
     return _close_spans(pt, n) if n else 0
+
+
+def _ocr_same(a: str, b: str) -> bool:
+    """Two header texts that differ only by an OCR misreading: the same length (± 1)
+    and at most one character in four differing (``本级动政披款`` / ``本级财政拨款``)."""
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 2:
+        return False
+    import difflib
+
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    same = sum(m.size for m in sm.get_matching_blocks())
+    return same >= 0.75 * max(len(a), len(b))
 
 
 def column_paths(pt: PageTable, n_header: int) -> list[tuple[str, ...]]:

@@ -116,6 +116,8 @@ def test_canonical_text_changes_widths_never_digits():
     assert ocrmod.canonical_text("９，２６６．２２") == "9,266.22"
     assert ocrmod.canonical_text("一、本级财政拨款收入，合计") == "一、本级财政拨款收入，合计"
     assert ocrmod.canonical_text("8,366.22") == "8,366.22"  # a misread digit stays as read
+    assert ocrmod.canonical_text("—级指标") == "一级指标" and ocrmod.canonical_text("—、基本支出") == "一、基本支出"
+    assert ocrmod.canonical_text("——2026年1月21日") == "——2026年1月21日"  # a dash pair stays
 
 
 def test_box_cut_at_a_vertical_ruling_drops_the_sliver_of_the_neighbour():
@@ -124,6 +126,51 @@ def test_box_cut_at_a_vertical_ruling_drops_the_sliver_of_the_neighbour():
     boxes = [(720.0, 306.0, 818.0, 338.0), (803.0, 306.0, 963.0, 338.0)]
     out = ocrmod.cut_boxes(boxes, [(820.0, 200.0, 400.0)], margin=3.0)
     assert out == [(720.0, 306.0, 818.0, 338.0), (820.0, 306.0, 963.0, 338.0)]
+
+
+def test_narrow_piece_cut_off_at_a_ruling_overlapping_a_neighbour_is_dropped():
+    # measured on the scanned Changsha 绩效目标表 at 200 dpi (px): the detector's box for
+    # 单位（项目）名称 starts inside the end of 单位编码's box and crosses the ruling at
+    # x=227; the piece left of it (the right half of 码) was read as 马
+    boxes = [(123.0, 267.0, 216.0, 292.0), (207.0, 266.0, 541.0, 295.0)]
+    out = ocrmod.cut_boxes(boxes, [(227.0, 222.0, 1517.0)], margin=3.0)
+    assert out == [(123.0, 267.0, 216.0, 292.0), (227.0, 266.0, 541.0, 295.0)]
+    # a lone narrow piece that overlaps no other box is kept (a digit alone in its cell)
+    alone = ocrmod.cut_boxes([(207.0, 266.0, 541.0, 295.0)], [(227.0, 222.0, 1517.0)], margin=3.0)
+    assert alone == [(207.0, 266.0, 227.0, 295.0), (227.0, 266.0, 541.0, 295.0)]
+
+
+def test_bracket_pair_read_with_mixed_widths_gets_one_width():
+    assert ocrmod.canonical_text("因公出国（境)费") == "因公出国（境）费"  # encloses CJK: full width
+    assert ocrmod.canonical_text("（1-60%)") == "(1-60%)"
+    assert ocrmod.canonical_text("(实际完成率-60%)") == "(实际完成率-60%)"  # one width as read: kept
+    assert ocrmod.canonical_text("（决）") == "（决）"
+
+
+@pytest.mark.parametrize("page", [11, 14])
+def test_rulings_of_a_150dpi_scan_are_the_vector_rulings_only(page):
+    """On a 150 dpi scan (grey paper, noise, JPEG, skew) of Baisha pages whose bold
+    figures (251.92) and bold labels (卫生健康支出) fuse into bars, every horizontal
+    ruling found lies on one the PDF draws, and every long one the PDF draws is found."""
+    import pypdfium2 as pdfium
+
+    from budgetpdf.extract.engines.plumber import PlumberDocument
+    from fixtures.generator.scan import scan_page
+
+    src = DOCS / "baisha-civil-affairs-2021-budget.pdf"
+    pdf = pdfium.PdfDocument(str(src))
+    gray = raster.render_gray(pdf, page, 150)
+    pdf.close()
+    img, _ = scan_page(gray, np.random.default_rng(page), 0.8, 6.0)
+    flat = raster.flatten(img, 150)
+    angle = raster.estimate_skew(raster.ink_mask(flat))
+    segs, _ = raster.find_rulings(raster.ink_mask(raster.rotate(flat, -angle, 255)), 150, DEFAULT_SETTINGS)
+    with PlumberDocument(src.read_bytes(), DEFAULT_SETTINGS) as doc:
+        vector = [s for s in doc.primitives(page).segments if s.orient == "h"]
+    found = [s for s in segs if s.orient == "h"]
+    near = lambda f, v: abs(f.pos - v.pos) <= 1.5 and f.a < v.b and v.a < f.b  # noqa: E731
+    assert found and all(any(near(f, v) for v in vector) for f in found)
+    assert all(any(abs(f.pos - v.pos) <= 1.5 for f in found) for v in vector if v.length > 100)
 
 
 @pytest.mark.parametrize("angle", [-0.7, 0.35, 1.2])

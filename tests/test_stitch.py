@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from budgetpdf.extract.models import BBox, GridCell, PageTable, TextLine
 from budgetpdf.normalize import emit
 from budgetpdf.normalize.stitch import stitch_document
@@ -127,3 +129,17 @@ def test_a_unit_column_merged_down_runs_over_the_break_and_names_the_rows_budget
         items = emit.line_items("d", lt)
         assert [li.budget_unit for li in items if li.row_index == 4] == [unit]
         assert next(c for c in lt.cells if c.text == "测试中心").row_span == (3 if unit else 2)
+
+
+def test_continuation_header_ends_at_its_column_number_row_even_with_a_misread_label():
+    """OCR read one header label of page 2 differently (本级动政披款 for 本级财政拨款):
+    the column-number row under it still ends the repeated header, so neither it nor
+    the ``** 1 2 3`` row becomes a body row."""
+    head = [["项目", "合计", "本级财政拨款"], ["**", "1", "2"]]
+    misread = [["项目", "合计", "本级动政披款"], ["**", "1", "2"]]
+    p1 = page_table(1, head + [["合计", "10.00", "10.00"], ["某项", "4.00", "4.00"]], title="2021年收入总表")
+    p2 = page_table(2, misread + [["另一项", "6.00", "6.00"]], title="2021年收入总表")
+    (lt,) = stitch_document([p1, replace(p2, text_source="ocr")])
+    body = {c.text for c in lt.cells if not c.is_header}
+    assert "**" not in body and "本级动政披款" not in body and "另一项" in body
+    assert [c.text for c in lt.cells if not c.is_header and c.col == 0] == ["合计", "某项", "另一项"]
