@@ -73,6 +73,15 @@ def n_objects(fs, prefix: str) -> int:
     return len(fs.find(prefix)) if fs.exists(prefix) else 0
 
 
+def small_inputs(tmp_path: Path, n: int) -> Path:
+    """A folder ``tmp_path/in`` of ``n`` distinct two-page PDFs (the no-tables fixture padded)."""
+    local_in = tmp_path / "in"
+    local_in.mkdir()
+    for i in range(n):
+        pad(SMALL, local_in / f"doc-{i}.pdf", i)
+    return local_in
+
+
 def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
     return subprocess.Popen([str(BUDGETPDF), *args], env={**os.environ, **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
@@ -80,10 +89,7 @@ def cli(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
 
 def test_s3_inputs_and_outputs_pass_validate_and_match_a_local_run(s3, tmp_path):
     fs, bucket = s3
-    local_in = tmp_path / "in"
-    local_in.mkdir()
-    for i in range(2):
-        pad(SMALL, local_in / f"doc-{i}.pdf", i)
+    local_in = small_inputs(tmp_path, 2)
     pad(GOOD, local_in / "budget.pdf", 0)
     upload(fs, local_in, f"s3://{bucket}/in")
     out = f"s3://{bucket}/out"
@@ -112,10 +118,7 @@ def test_s3_inputs_and_outputs_pass_validate_and_match_a_local_run(s3, tmp_path)
 
 def test_dask_workers_read_s3_and_the_client_writes_s3(s3, tmp_path, dask_scheduler):
     fs, bucket = s3
-    local_in = tmp_path / "in"
-    local_in.mkdir()
-    for i in range(2):
-        pad(SMALL, local_in / f"doc-{i}.pdf", i)
+    local_in = small_inputs(tmp_path, 2)
     upload(fs, local_in, f"s3://{bucket}/in")
     out = f"s3://{bucket}/out"
     proc = cli("extract", f"s3://{bucket}/in", "--out", out, "--executor", "dask", "--scheduler", dask_scheduler)
@@ -127,10 +130,7 @@ def test_dask_workers_read_s3_and_the_client_writes_s3(s3, tmp_path, dask_schedu
 
 def test_kill_9_of_the_writer_on_s3_then_rerun_has_every_document_once(s3, tmp_path):
     fs, bucket = s3
-    local_in = tmp_path / "in"
-    local_in.mkdir()
-    for i in range(2):
-        pad(SMALL, local_in / f"doc-{i}.pdf", i)
+    local_in = small_inputs(tmp_path, 2)
     out = f"s3://{bucket}/out"
     proc = cli("extract", str(local_in), "--out", out, "--jobs", "1", env={"BUDGETPDF_TEST_CRASH_AT": "write:cells"})
     proc.communicate(timeout=600)
@@ -177,10 +177,7 @@ def test_a_writer_whose_lock_was_taken_over_stops_before_committing(s3, monkeypa
 @pytest.mark.parametrize("point", [None, "compact:deleting"])
 def test_compact_on_s3_keeps_every_row_and_recovers_from_kill_9(s3, tmp_path, point):
     fs, bucket = s3
-    local_in = tmp_path / "in"
-    local_in.mkdir()
-    for i in range(3):
-        pad(SMALL, local_in / f"doc-{i}.pdf", i)
+    local_in = small_inputs(tmp_path, 3)
     out = f"s3://{bucket}/out"
     run_batch([local_in], out, jobs=2)
     before = {name: rows(out, name) for name in DATASETS}
