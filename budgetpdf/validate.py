@@ -171,6 +171,39 @@ def validate_dataset(root: Path | str) -> list[str]:
     if "checks" in tables:
         bad = sorted(set(tables["checks"]["status"].to_pylist()) - CHECK_STATUSES, key=str)
         _listed(problems, "checks: status not passed/failed/not_run", bad)
+    problems += _lost_records(tables)
+    return problems
+
+
+def _lost_records(tables: dict[str, pa.Table]) -> list[str]:
+    """Records a table row says exist but that are not there (a part file lost or deleted):
+    every logical table has cells (at least its header), and ``tables.n_checks_run`` /
+    ``n_checks_failed`` count that table's rows in ``checks`` exactly (normalize sets them
+    from the checks it emits). A document named here is repaired by re-running it with
+    ``--force``."""
+    problems: list[str] = []
+    if "tables" not in tables:
+        return problems
+    t = tables["tables"]
+    if "cells" in tables:
+        without = _keyset(t, ("doc_id", "table_id")) - _keyset(tables["cells"], ("doc_id", "table_id"))
+        _listed(problems, "tables: (doc_id, table_id) with no cells (a cells part lost? re-run with --force)",
+                sorted(without, key=str))
+    if "checks" in tables:
+        c = tables["checks"].filter(pc.is_valid(tables["checks"]["table_id"]))
+        run: dict[tuple, int] = {}
+        failed: dict[tuple, int] = {}
+        for d, tid, status in zip(c["doc_id"].to_pylist(), c["table_id"].to_pylist(), c["status"].to_pylist()):
+            if status != "not_run":
+                run[(d, tid)] = run.get((d, tid), 0) + 1
+            if status == "failed":
+                failed[(d, tid)] = failed.get((d, tid), 0) + 1
+        wrong = [(d, tid, nr, run.get((d, tid), 0)) for d, tid, nr, nf in zip(
+                     t["doc_id"].to_pylist(), t["table_id"].to_pylist(), t["n_checks_run"].to_pylist(),
+                     t["n_checks_failed"].to_pylist())
+                 if nr != run.get((d, tid), 0) or nf != failed.get((d, tid), 0)]
+        _listed(problems, "tables: n_checks_run/n_checks_failed differ from the rows in checks "
+                          "(doc_id, table_id, n_checks_run, found; a checks part lost? re-run with --force)", wrong)
     return problems
 
 

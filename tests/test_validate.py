@@ -98,3 +98,17 @@ def test_bad_values(broken):
     t = t.set_column(t.schema.get_field_index("status"), t.schema.field("status"), pa.array(["done"] * t.num_rows))
     pq.write_table(t, f)
     assert any("status not ok/partial/failed" in p for p in validate_dataset(broken))
+
+
+@pytest.mark.parametrize("name, says", [
+    ("cells", "with no cells (a cells part lost?"),
+    ("checks", "n_checks_run/n_checks_failed differ from the rows in checks"),
+])
+def test_records_lost_from_a_part_are_named(broken, name, says):
+    """A document's cells or checks gone (its part emptied) while its tables row stays: the
+    tables row says they exist, so validate names the table (a re-run would skip the document)."""
+    f = part(broken, name)
+    t = pq.read_table(f)
+    pq.write_table(t.slice(0, 0), f)
+    problems = validate_dataset(broken)
+    assert any(says in p for p in problems), problems
