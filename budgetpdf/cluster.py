@@ -127,6 +127,9 @@ class DaskExecutor:
 
         from budgetpdf import __version__
 
+        # the scheduler and nannies of a LocalCluster log INFO lines in this process (start,
+        # close, hints); the summary says what matters, so only warnings and errors show
+        logging.getLogger("distributed").setLevel(logging.WARNING)
         if self.scheduler:
             self.client = Client(self.scheduler, timeout="30s")
         else:

@@ -73,6 +73,9 @@ def extract(rules, inputs: tuple[str, ...], out_dir: str, jobs: int | None, exec
     except ImportError as e:
         raise click.UsageError(f"{e}: reading URLs needs the s3 extra (pip install 'budgetpdf[s3]')") from None
     console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not files:
+        console.print(f"budgetpdf: warning: no PDF files found in {', '.join(map(str, inputs))} "
+                      "(files ending .pdf, any case, searched recursively)")
     jobs = jobs or os.cpu_count() or 1
     with contextlib.ExitStack() as stack:
         if executor == "dask":

@@ -16,7 +16,7 @@ import click
 @click.option("--table-crops", "table_crops", multiple=True, metavar="DOC[:TABLE]",
               help="Also draw page crops of these tables (doc_id prefix, optionally :table_id); repeatable.")
 @click.option("--pdf-root", "pdf_roots", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder to find the PDFs in when source_path is relative to another folder [default: OUT_DIR's parent]; repeatable.")
+              help="Folder to find the PDFs in when source_path is relative to another folder [default: the current folder, then OUT_DIR's parent]; repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes writing document pages [default: CPU count, at most 4].")
 def report(out_dir: Path, report_dir: Path, crops: int, table_crops: tuple[str, ...], pdf_roots: tuple[Path, ...],
