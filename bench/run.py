@@ -58,9 +58,13 @@ def norm(text: str | None) -> str:
 
 def tool_full(path: Path, pages: list[int], engine: str | None = None) -> tuple[dict[int, list[str]], dict]:
     from budgetpdf.extract.engines import DEFAULT_ENGINE
-    from budgetpdf.pipeline import process_file
+    from budgetpdf.extract.settings import ExtractSettings
+    from budgetpdf.pipeline import RunConfig, process_file
 
-    out = process_file(path, engine=engine or DEFAULT_ENGINE)
+    # OCR off: the peers read only the text layer, so the speed ratios compare like with like
+    # (淮安's undecodable pages would otherwise be read by OCR at ~10 s each; bench/ocr.py
+    # measures that path)
+    out = process_file(path, config=RunConfig(engine or DEFAULT_ENGINE, ExtractSettings(ocr="off")))
     found: dict[int, list[str]] = {}
     span = {t.table_id: (t.page_start, t.page_end) for t in out.tables}
     for c in out.cells:
@@ -89,7 +93,9 @@ def tool_full_pdfplumber(path: Path, pages: list[int]) -> tuple[dict[int, list[s
 def tool_extract(path: Path, pages: list[int]) -> tuple[dict[int, list[str]], dict]:
     from budgetpdf.extract import DEFAULT_ENGINE, extract_document
 
-    doc = extract_document(path, engine=DEFAULT_ENGINE, pages=pages)
+    from budgetpdf.extract.settings import ExtractSettings
+
+    doc = extract_document(path, engine=DEFAULT_ENGINE, pages=pages, settings=ExtractSettings(ocr="off"))
     found: dict[int, list[str]] = {}
     for t in doc.tables:
         found.setdefault(t.page, []).extend(x for x in (norm(c.text) for c in t.cells) if x)
