@@ -19,7 +19,6 @@ import socket
 import sys
 from collections import Counter
 from dataclasses import replace
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,20 +32,13 @@ from budgetpdf.extract.settings import DEFAULT_SETTINGS
 from budgetpdf.normalize import normalize_document
 from budgetpdf.pipeline import document_status, ocr_table_problems
 from fixtures.generator.scan import SCANS, subset_truth
+from test_pipeline_fixtures import dec, squash  # one normalisation of texts and figures for both truth tests
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "fixtures" / "docs"
 SCAN_DIR = ROOT / "fixtures" / "scans"
 HUAIAN = ROOT.parent / "shared" / "corpus" / "real" / "atlas__huaian_2026_budget_report_broken_font.pdf"
 CHANGSHA = DOCS / "changsha-miit-2023-budget.pdf"
-
-
-def squash(s):
-    return None if s is None else re.sub(r"\s+", "", s)
-
-
-def dec(v):
-    return None if v is None else Decimal(str(v)).normalize()
 
 
 @lru_cache(maxsize=None)
