@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/prose.py               # best of 5 rounds, the bench's 40 prose pages
     .venv/bin/python bench/prose.py --stages      # also where a prose page's time goes
+    BUDGETPDF_GLYPH_LOOP=ctypes .venv/bin/python bench/prose.py   # without the compiled glyph loop
 
 The same seeded prose sample as ``run.py`` (``prose_corpus``), timed in one process with
 ``time.process_time`` (CPU time: the machine is shared, so wall-clock runs are noise).
@@ -99,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                 a = time.process_time()
                 fn(docs)
                 best[name] = min(best[name], time.process_time() - a)
-        print(f"{n} prose pages, CPU time, best of {args.rounds} rounds")
+        from budgetpdf.extract import pdfium_raw
+
+        loop = "compiled (_glyphrun.c)" if pdfium_raw._GLYPH_RUNS is not None else "ctypes"
+        print(f"{n} prose pages, CPU time, best of {args.rounds} rounds; glyph loop: {loop}")
         print(f"pypdfium2 bare text   {1000 * best['bare'] / n:6.1f} ms/page")
         print(f"full pipeline         {1000 * best['full'] / n:6.1f} ms/page")
         print(f"full ÷ bare text      {best['full'] / best['bare']:6.2f}  (target <= 3)")

@@ -584,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile the full pipeline on the fixtures and the sample")
     ap.add_argument("--runs", type=int, default=3, help="A/B pairs per peer (default 3)")
     ap.add_argument("--tools", help="comma-separated subset of " + ",".join(TOOLS))
+    ap.add_argument("--corpora", default="fixtures,real,prose",
+                    help="comma-separated subset of fixtures,real,prose (default: all three)")
     ap.add_argument("--out", default=str(BENCH / "results.json"))
     ap.add_argument("--worker", choices=list(TOOL_FUNCS), help=argparse.SUPPRESS)
     ap.add_argument("--pages-file", type=Path, help=argparse.SUPPRESS)
@@ -611,16 +613,21 @@ def main(argv: list[str] | None = None) -> int:
         warm_pages = [t0["page_start"], t0["page_start"] + 1]
         write_subset(Path(fixtures[0]["path"]), warm_pages, warm_pdf)
         warmup = {"path": str(warm_pdf), "pages": [1, 2]}
-        results["corpora"]["fixtures"] = bench_corpus("fixtures", fixtures, warmup, tools, runs, tmp, True)
+        corpora = set(args.corpora.split(","))
+        if "fixtures" in corpora:
+            results["corpora"]["fixtures"] = bench_corpus("fixtures", fixtures, warmup, tools, runs, tmp, True)
         docs: list[dict] = []
         if not args.quick:
             if REAL.is_dir() and any(REAL.glob("*.pdf")):
-                docs, (sample,) = real_corpus(tmp)
-                results["real_sample"] = sample
-                results["corpora"]["real"] = bench_corpus("real", docs, warmup, tools, runs, tmp, False)
-                prose, (psample,) = prose_corpus(tmp)
-                results["prose_sample"] = psample
-                results["corpora"]["prose"] = bench_corpus("prose", prose, warmup, PROSE_TOOLS, runs, tmp, False)
+                if "real" in corpora:
+                    docs, (sample,) = real_corpus(tmp)
+                    results["real_sample"] = sample
+                    results["corpora"]["real"] = bench_corpus("real", docs, warmup, tools, runs, tmp, False)
+                if "prose" in corpora:
+                    prose, (psample,) = prose_corpus(tmp)
+                    results["prose_sample"] = psample
+                    results["corpora"]["prose"] = bench_corpus("prose", prose, warmup, PROSE_TOOLS, runs, tmp,
+                                                               False)
             else:
                 print(f"== real: {REAL} absent, skipped")
         if args.profile:

@@ -527,7 +527,11 @@ class RapidOcrReader:
         return runs
 
 
+@functools.lru_cache(maxsize=8)
 def _dist_version(name: str) -> str | None:
+    """The installed version of distribution ``name`` (None when absent), once per process:
+    importlib.metadata scans every installed distribution, ~2 ms, and every document's run
+    fingerprint asks."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -3,10 +3,17 @@
 Why raw calls and not pypdfium2's helper classes: a budget page holds 500-1,500 glyphs
 and as many path objects, and each glyph needs several pdfium calls. The helpers
 allocate Python objects per call; here every function gets a ``ctypes`` prototype
-taking plain integer handles (``c_void_p``), which makes one call about 1 µs. Bulk
-calls replace per-glyph calls where pdfium has them (``FPDFText_GetText``), and what
-is the same for every glyph of a text object (matrix, font, size, clip) is read once
-per object.
+taking plain integer handles (``c_void_p``), which makes one call about 1 µs.
+
+The glyphs' pdfium calls (about seven per glyph on Word/WPS prose, which draws 1-2
+glyphs per text object) run in one C loop per page, ``_glyphrun.c``, built by
+``setup.py`` as an optional extension and called through ctypes with pypdfium2's own
+function addresses; the values come back in numpy arrays and the boxes are computed
+over the whole page at once. Where no C compiler was present at install time,
+``TextReader._glyph_runs`` makes the same calls through ctypes: the output is the same
+(tests/test_pdfium_raw.py), prose pages take about 1.5x as long. What is the same for
+every glyph of a text object (matrix, font, size, clip) is read once per object and
+worked out once per distinct (font, size, matrix, clip, render mode).
 
 Everything returned is in the convention of ``primitives.PagePrimitives``: PDF points,
 origin at the top-left corner of the page's MediaBox as displayed (after ``/Rotate``),
@@ -51,9 +58,11 @@ from __future__ import annotations
 import bisect
 import ctypes
 import math
+import os
 from ctypes import POINTER, byref, c_double, c_float, c_int, c_uint, c_ulong, c_void_p
 from dataclasses import dataclass
 
+import numpy as np
 import pypdfium2  # noqa: F401  (initialises the pdfium library once per process)
 import pypdfium2.raw as _raw
 
@@ -337,15 +346,15 @@ class TextReader:
         self._m = _raw.FS_MATRIX()
         self._pm = byref(self._m)
         self._rect = _raw.FS_RECTF()
-        self.glyphs: dict[tuple[int, int], tuple[str, float]] = {}  # (font, Unicode) → (text, width)
 
-    def _object_info(self, font: int, size: float, m, regions: tuple, mode: int, geo: PageGeometry) -> tuple:
+    def _object_info(self, font: int, size: float, m: tuple[float, float, float, float], regions: tuple, mode: int,
+                     geo: PageGeometry) -> tuple:
         """What every glyph of a text object shares, as a tuple:
         (ux, uy, vx, vy, desc, font, fontname, upright, dir, clip regions, render mode), where
         (ux, uy) is the display displacement of one unit of advance (font size 1) along the
         baseline, (vx, vy) that of the font size across it, desc the descent as a fraction
         of the font size; clip regions () when unclipped."""
-        a, b, c, d = m.a, m.b, m.c, m.d
+        a, b, c, d = m
         t, dv = geo.to_display, geo.to_device
         ux, uy = (a * t[0] + b * t[2]) * size, (a * t[1] + b * t[3]) * size
         vx, vy = (c * t[0] + d * t[2]) * size, (c * t[1] + d * t[3]) * size
@@ -360,21 +369,35 @@ class TextReader:
                 self.fonts.name(font) if font else "", da * dd > 0 and db * dc <= 0, _direction(da, db),
                 regions, int(mode))
 
-    def _glyph(self, tp: int, i: int, font: int, code: int) -> tuple[str, float]:
-        """(text, advance width per unit font size or -1) of a glyph, cached by (font, Unicode):
-        pdfium reports a glyph without a Unicode mapping by its char code, shown as
-        ``(cid:N)`` like pdfminer does."""
-        key = (font, code)
-        if _HasUnicodeMapError(tp, i):
-            g = (f"(cid:{code})", -1.0)
+    def _glyph_table(self, tp: int, index: np.ndarray, font: np.ndarray,
+                     code: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """(texts, advance widths per unit font size or -1) of distinct glyphs: ``code[j]`` in
+        ``font[j]``, read at glyph ``index[j]`` of text page ``tp``. pdfium reports a glyph
+        without a Unicode mapping by its char code, shown ``(cid:N)`` as pdfminer does; its
+        width is -1 (``_loose_width`` then measures it)."""
+        mapped = np.where(code == 0x2, 0x2D, code).astype(np.uint32)  # pdfium's mark for a hyphen ending a line
+        if _GLYPH_WIDTHS is not None:
+            fn, api = _GLYPH_WIDTHS
+            m = len(code)
+            err, width = np.empty(m, np.int32), np.empty(m)
+            index = np.ascontiguousarray(index, np.int64)
+            font = np.ascontiguousarray(font, np.uintp)
+            fn(byref(api), tp, m, index.ctypes.data, font.ctypes.data, mapped.ctypes.data, err.ctypes.data,
+               width.ctypes.data)
+            err_l = err.tolist()
+            width = np.where(width > 0, width / 1000.0, -1.0)
         else:
-            if code == 0x2:  # pdfium's mark for a hyphen ending a line
-                code = 0x2D
-            # a glyph mapped to U+0000 stays NUL, as pdfminer reads it (an undecodable glyph)
-            s = chr(code) if 0 <= code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
-            g = (s, self.fonts.width(font, code) if font else -1.0)
-        self.glyphs[key] = g
-        return g
+            err_l = [_HasUnicodeMapError(tp, i) for i in index.tolist()]
+            width = np.array([-1.0 if e or not f else self.fonts.width(f, c)
+                              for e, f, c in zip(err_l, font.tolist(), mapped.tolist())])
+        texts = []
+        for e, c, mc in zip(err_l, code.tolist(), mapped.tolist()):
+            if e:
+                texts.append(f"(cid:{c})")
+            else:
+                # a glyph mapped to U+0000 stays NUL, as pdfminer reads it (an undecodable glyph)
+                texts.append(chr(mc) if 0 <= mc < 0x110000 and not 0xD800 <= mc < 0xE000 else "\ufffd")
+        return texts, np.where(np.array(err_l, bool), -1.0, width)
 
     def page_chars(self, page: RawPage, clip: bool = True, texts: dict | None = None) -> tuple[list[dict], list[dict]]:
         """(visible glyphs, glyphs hidden by a clipping path) of one page, in content order.
@@ -392,91 +415,166 @@ class TextReader:
         tp = page.text
         geo = page.geometry
         self.fonts = _Fonts()  # font handles are valid for this page only
-        self.glyphs = {}
         n = _CountChars(tp)
         if n <= 0:
             return [], []
+        runs, codes, xs, ys, objs, mats, sizes, fonts, modes, cps, states = (
+            _glyph_runs_c(tp, n) if _GLYPH_RUNS is not None else self._glyph_runs(tp, n))
+        texts = texts or {}
+        in_forms = {o for o, where in texts.items() if where[2]}  # text objects inside form XObjects
+        obj_l, font_l = objs.tolist(), fonts.tolist()
+        present = set(obj_l)  # every text object the text page holds
+
+        # What the glyphs of each text-object run share (``_object_info``): one Python step per
+        # distinct (font, size, matrix, clip, render mode), not per run (Word/WPS prose draws
+        # 1-2 glyphs per text object, Excel one).
+        trusted = _CLIP_IDENTITY
+        if not clip:
+            clip_key = [0] * len(obj_l)
+        else:
+            clip_key = [(1, o) if o in in_forms else 0 if not cp else st if trusted else cp
+                        for o, cp, st in zip(obj_l, cps.tolist(), states.tolist())]
+        groups: dict[tuple, int] = {}
+        run_group_l = [groups.setdefault(key, len(groups)) for key in zip(
+            font_l, sizes.tolist(), modes.tolist(), clip_key, *(mats[j::4].tolist() for j in range(4)))]
+        run_group = np.array(run_group_l, np.intp)
+        first_run = np.unique(run_group, return_index=True)[1]
+        ng = len(first_run)
+        per_group = np.empty((ng, 6))  # ux uy vx vy dvx dvy
+        clip_box = np.full((ng, 4), np.nan)  # the clip when it is one box (x0, top, x1, bottom)
+        complex_clip: dict[int, tuple] = {}  # group → clip regions that are not one box
+        names, upright, direction, mode_g = [""] * ng, [True] * ng, [0] * ng, [0] * ng
+        t0, t1, t2, t3, t4, t5 = geo.to_display
+        infos: dict = {}
+        clips: dict = {}
+        for g, k in enumerate(first_run.tolist()):
+            obj, font, cp = obj_l[k], font_l[k], int(cps[k])
+            size, mode = float(sizes[k]) or 1.0, int(modes[k])  # Tf
+            m = tuple(mats[4 * k: 4 * k + 4].tolist())
+            regions = _UNCLIPPED
+            if clip:
+                if obj in in_forms:
+                    regions = _object_clips(obj, geo, texts[obj], clips) or _UNCLIPPED
+                elif cp:
+                    state = int(states[k]) if trusted else cp
+                    if state:
+                        regions = clips.get(state) if trusted else None
+                        if regions is None:
+                            regions = _read_clip(cp, geo.to_display) or _UNCLIPPED
+                            if trusted:
+                                clips[state] = regions
+            key = (font, size, *m, id(regions), mode)
+            info = infos.get(key)
+            if info is None:
+                info = infos[key] = self._object_info(font, size, m, regions, mode, geo)
+            ux, uy, vx, vy, desc, _, names[g], upright[g], direction[g], regions, mode_g[g] = info
+            per_group[g] = (ux, uy, vx, vy, desc * vx + t4, desc * vy + t5)
+            if regions:
+                if len(regions) == 1 and isinstance(regions[0], tuple):
+                    clip_box[g] = regions[0]
+                else:
+                    complex_clip[g] = regions
+
+        # Per glyph, vectorised over the page: text and advance width by (font, Unicode), box.
+        idx = np.flatnonzero(runs >= 0)  # glyphs drawn by a text object, in content order
+        if not len(idx):
+            return [], []
+        r = runs[idx]
+        code = codes[idx].astype(np.int64)
+        _, font_no = np.unique(fonts, return_inverse=True)
+        pairs, first, inverse = np.unique((font_no.reshape(-1)[r].astype(np.int64) << 32) | code,
+                                          return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        texts_u, widths_u = self._glyph_table(tp, idx[first], fonts[r[first]], (pairs & 0xFFFFFFFF).astype(np.uint32))
+        w = widths_u[inverse]
+        x, y = xs[idx], ys[idx]
+        for j in np.flatnonzero(w < 0).tolist():
+            w[j] = self._loose_width(tp, int(idx[j]), float(x[j]))
+        gr = run_group[r]  # each glyph's run group
+        ux, uy, vx, vy, dvx, dvy = (per_group[:, j][gr] for j in range(6))
+        wx, wy = w * ux, w * uy
+        bx = t0 * x + t2 * y + dvx
+        by = t1 * x + t3 * y + dvy
+        zero = 0.0
+        x0 = bx + np.where(wx < 0, wx, zero) + np.where(vx < 0, vx, zero)
+        x1 = bx + np.where(wx > 0, wx, zero) + np.where(vx > 0, vx, zero)
+        top = by + np.where(wy < 0, wy, zero) + np.where(vy < 0, vy, zero)
+        bottom = by + np.where(wy > 0, wy, zero) + np.where(vy > 0, vy, zero)
+
+        # Hidden: the glyph's centre lies outside its object's clip.
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        cb = clip_box[gr]
+        with np.errstate(invalid="ignore"):
+            hide = ~((cb[:, 0] <= cx) & (cx <= cb[:, 2]) & (cb[:, 1] <= cy) & (cy <= cb[:, 3])) & ~np.isnan(cb[:, 0])
+        for g, regions in complex_clip.items():
+            at = gr == g
+            hide[at] = ~_inside_clips_many(regions, cx[at], cy[at])
+        g_l = gr.tolist()
+
+        chars = [{"text": texts_u[u], "x0": a, "x1": b, "top": c, "bottom": d, "size": d - c,
+                  "upright": upright[g], "dir": direction[g], "fontname": names[g], "render_mode": mode_g[g]}
+                 for u, g, a, b, c, d in zip(inverse.tolist(), g_l, x0.tolist(), x1.tolist(), top.tolist(),
+                                             bottom.tolist())]
+        if hide.any():
+            hide_l = hide.tolist()
+            visible = [ch for ch, h in zip(chars, hide_l) if not h]
+            hidden = [ch for ch, h in zip(chars, hide_l) if h]
+            seen = [obj_l[k] for k, h in zip(r.tolist(), hide_l) if not h]
+        else:
+            visible, hidden = chars, []
+            seen = [obj_l[k] for k in r.tolist()]
+        if len(texts) > len(present):
+            self._lone_spaces(page, texts, present, seen, visible)
+        return visible, hidden
+
+    def _glyph_runs(self, tp: int, n: int) -> tuple[np.ndarray, ...]:
+        """``_glyph_runs_c`` made through ctypes, call by call: the same values, for when the
+        compiled loop (``_glyphrun.c``) was not built. The page's bulk text replaces the
+        per-glyph Unicode call where it lines up with the glyph indices."""
         buf = ctypes.create_string_buffer(2 * (n + 1))
         got = _GetText(tp, 0, n, buf)
         text = buf.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", "surrogatepass") if got > 0 else ""
         bulk = len(text) == n  # one UTF-16 unit per glyph: the bulk text lines up with the indices
-        t0, t1, t2, t3, t4, t5 = geo.to_display
-        texts = texts or {}
-        in_forms = {o for o, where in texts.items() if where[2]}  # text objects inside form XObjects
-        infos: dict = {}
-        seen: list[int] = []  # the text object of each visible glyph, in order
-        present: set[int] = set()  # every text object the text page holds
-        clips: dict = {}
-        glyphs = self.glyphs
+        runs, codes, xs, ys = [-1] * n, [0] * n, [0.0] * n, [0.0] * n
+        objs: list[int] = []
+        mats: list[float] = []
+        sizes: list[float] = []
+        fonts: list[int] = []
+        modes: list[int] = []
+        cps: list[int] = []
+        states: list[int] = []
         m, pm = self._m, self._pm
         ox, oy, pox, poy = self._ox, self._oy, self._pox, self._poy
-        trusted = _CLIP_IDENTITY
-        visible: list[dict] = []
-        hidden: list[dict] = []
         last = None
-        font = 0
-        ux = uy = vx = vy = dvx = dvy = 0.0
-        fontname, upright, direction, regions, mode = "", True, 0, _UNCLIPPED, 0
-        box = None  # the clip when it is one box (x0, top, x1, bottom)
         for i in range(n):
             obj = _GetTextObject(tp, i)
             if not obj:
-                continue  # generated by pdfium (inferred space / line break)
+                continue
             if obj != last:
                 last = obj
-                present.add(obj)
+                objs.append(obj)
+                m.a = m.b = m.c = m.d = 0.0
                 _GetCharMatrix(tp, i, pm)  # text matrix × CTM (× forms)
-                size = _GetFontSize(tp, i) or 1.0  # Tf
-                font = _TextObjGetFont(obj) or 0
-                mode = _TextObjGetRenderMode(obj)
-                regions = _UNCLIPPED
-                if clip:
-                    if obj in in_forms:
-                        regions = _object_clips(obj, geo, texts[obj], clips) or _UNCLIPPED
-                    else:
-                        cp = _ObjGetClipPath(obj)
-                        state = c_void_p.from_address(cp).value if cp and trusted else (cp or None)
-                        if state:
-                            regions = clips.get(state) if trusted else None
-                            if regions is None:
-                                regions = _read_clip(cp, geo.to_display) or _UNCLIPPED
-                                if trusted:
-                                    clips[state] = regions
-                key = (font, size, m.a, m.b, m.c, m.d, id(regions), mode)
-                info = infos.get(key)
-                if info is None:
-                    info = infos[key] = self._object_info(font, size, m, regions, mode, geo)
-                ux, uy, vx, vy, desc, _, fontname, upright, direction, regions, mode = info
-                dvx, dvy = desc * vx + t4, desc * vy + t5
-                box = regions[0] if len(regions) == 1 and isinstance(regions[0], tuple) else None
+                mats.extend((m.a, m.b, m.c, m.d))
+                sizes.append(_GetFontSize(tp, i))
+                fonts.append(_TextObjGetFont(obj) or 0)
+                modes.append(_TextObjGetRenderMode(obj))
+                cp = _ObjGetClipPath(obj) or 0
+                cps.append(cp)
+                states.append(c_void_p.from_address(cp).value or 0 if cp else 0)
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
             if code == 0xFFFE:  # the page text marks a line-ending hyphen (0x2) and NUL (0) so
                 code = _GetUnicode(tp, i)
-            elif code <= 0x20 and _IsGenerated(tp, i):
-                continue  # a space pdfium inferred inside a text object
-            s, w = glyphs.get((font, code)) or self._glyph(tp, i, font, code)
+            codes[i] = code
+            if code <= 0x20 and _IsGenerated(tp, i):
+                runs[i] = -2  # a space pdfium inferred inside a text object
+                continue
+            runs[i] = len(objs) - 1
             _GetCharOrigin(tp, i, pox, poy)
-            x, y = ox.value, oy.value
-            if w < 0:
-                w = self._loose_width(tp, i, x)
-            wx, wy = w * ux, w * uy
-            bx = t0 * x + t2 * y + dvx
-            by = t1 * x + t3 * y + dvy
-            x0 = bx + (wx if wx < 0 else 0.0) + (vx if vx < 0 else 0.0)
-            x1 = bx + (wx if wx > 0 else 0.0) + (vx if vx > 0 else 0.0)
-            top = by + (wy if wy < 0 else 0.0) + (vy if vy < 0 else 0.0)
-            bottom = by + (wy if wy > 0 else 0.0) + (vy if vy > 0 else 0.0)
-            ch = {"text": s, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": bottom - top,
-                  "upright": upright, "dir": direction, "fontname": fontname, "render_mode": mode}
-            if regions and not (box[0] <= (x0 + x1) / 2 <= box[2] and box[1] <= (top + bottom) / 2 <= box[3]
-                                if box is not None else _inside_clips(regions, (x0 + x1) / 2, (top + bottom) / 2)):
-                hidden.append(ch)
-            else:
-                visible.append(ch)
-                seen.append(obj)
-        if len(texts) > len(present):
-            self._lone_spaces(page, texts, present, seen, visible)
-        return visible, hidden
+            xs[i], ys[i] = ox.value, oy.value
+        return (np.array(runs, np.int32), np.array(codes, np.uint32), np.array(xs), np.array(ys),
+                np.array(objs, np.uintp), np.array(mats), np.array(sizes), np.array(fonts, np.uintp),
+                np.array(modes, np.int32), np.array(cps, np.uintp), np.array(states, np.uintp))
 
     def _lone_spaces(self, page: RawPage, texts: dict, present: set[int], seen: list[int], visible: list[dict]) -> None:
         """Put back the word spaces drawn as text objects of their own, each where its object
@@ -620,6 +718,23 @@ def _inside_clips(regions: tuple, x: float, y: float) -> bool:
     return True
 
 
+def _inside_clips_many(regions: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``_inside_clips`` for many points at once (arrays of display x and y, pt): a bool array."""
+    ok = np.ones(len(x), bool)
+    for reg in regions:
+        if isinstance(reg, tuple):
+            ok &= (reg[0] <= x) & (x <= reg[2]) & (reg[1] <= y) & (y <= reg[3])
+            continue
+        inside = np.zeros(len(x), bool)  # even-odd, as _in_polygon
+        n = len(reg)
+        for k in range(n):
+            (ax, ay), (bx, by) = reg[k], reg[(k + 1) % n]
+            if ay != by:  # a horizontal edge is never crossed
+                inside ^= ((ay > y) != (by > y)) & (x < ax + (y - ay) * (bx - ax) / (by - ay))
+        ok &= inside
+    return ok
+
+
 def _in_polygon(pts: list[tuple[float, float]], x: float, y: float) -> bool:
     """Even-odd point in polygon (bezier control points taken as vertices)."""
     inside = False
@@ -685,6 +800,19 @@ def _color(getter, obj: int, r, g, b, a) -> tuple[float, float, float] | None:
     return (r[0].value / 255.0, g[0].value / 255.0, b[0].value / 255.0)
 
 
+def _objects(parent: int, n: int, form: bool) -> tuple[list[int], list[int]]:
+    """(handles, FPDF_PAGEOBJ_* types) of the first ``n`` objects of a page, or of a form
+    XObject when ``form``: through the compiled loop when it is built, else through ctypes."""
+    if _OBJECT_TYPES is not None:
+        fn, api = _OBJECT_TYPES
+        handles, types = np.empty(n, np.uintp), np.empty(n, np.int32)
+        fn(byref(api), parent, n, int(form), handles.ctypes.data, types.ctypes.data)
+        return handles.tolist(), types.tolist()
+    get = _FormGetObject if form else _GetObject
+    handles = [get(parent, k) or 0 for k in range(n)]
+    return handles, [_ObjGetType(o) if o else 0 for o in handles]
+
+
 class ObjectReader:
     """Painted paths (as pdfplumber-shaped dicts) and image boxes of a page, forms included."""
 
@@ -707,8 +835,7 @@ class ObjectReader:
         texts: dict = {}
         geo = page.geometry
         handle = page.handle
-        n = _CountObjects(handle)
-        self._walk([_GetObject(handle, k) for k in range(n)], geo.to_display, paths, images, texts, ())
+        self._walk(*_objects(handle, _CountObjects(handle), False), geo.to_display, paths, images, texts, ())
         return paths, images, texts
 
     def _matrix(self, obj: int) -> Matrix:
@@ -717,13 +844,14 @@ class ObjectReader:
             return IDENTITY
         return (m.a, m.b, m.c, m.d, m.e, m.f)
 
-    def _walk(self, objs: list[int], outer: Matrix, paths: list[dict], images: list, texts: dict,
+    def _walk(self, objs: list[int], kinds: list[int], outer: Matrix, paths: list[dict], images: list, texts: dict,
               ancestors: tuple) -> None:
-        for obj in objs:
+        for obj, kind in zip(objs, kinds):
             if not obj:
                 continue
-            kind = _ObjGetType(obj)
-            if kind == OBJ_PATH:
+            if kind == OBJ_TEXT:
+                texts[obj] = (len(texts), outer, ancestors)
+            elif kind == OBJ_PATH:
                 self._path(obj, mat_mul(self._matrix(obj), outer), paths)
             elif kind == OBJ_IMAGE:
                 m = mat_mul(self._matrix(obj), outer)
@@ -731,12 +859,9 @@ class ObjectReader:
                 xs = [p[0] for p in pts]
                 ys = [p[1] for p in pts]
                 images.append((min(xs), min(ys), max(xs), max(ys)))
-            elif kind == OBJ_TEXT:
-                texts[obj] = (len(texts), outer, ancestors)
             elif kind == OBJ_FORM:
                 inner = mat_mul(self._matrix(obj), outer)
-                k = _FormCountObjects(obj)
-                self._walk([_FormGetObject(obj, i) for i in range(max(k, 0))], inner, paths, images, texts,
+                self._walk(*_objects(obj, max(_FormCountObjects(obj), 0), True), inner, paths, images, texts,
                            ancestors + ((obj, outer),))
 
     def _path(self, obj: int, m: Matrix, out: list[dict]) -> None:
@@ -825,3 +950,79 @@ def _subpath_object(shape: str, pts: list[tuple[float, float]], stroke: bool, fi
 
 _CLIP_IDENTITY = False
 _CLIP_IDENTITY = _clip_identity_works()
+
+
+# ---------------------------------------------------------------------------------------
+# the compiled glyph loop (_glyphrun.c)
+
+
+class _GlyphApi(ctypes.Structure):
+    """The pdfium functions ``_glyphrun.c`` calls, by address (its ``Api`` struct)."""
+
+    _fields_ = [(name, c_void_p) for name in (
+        "FPDFText_GetTextObject", "FPDFText_GetUnicode", "FPDFText_IsGenerated", "FPDFText_GetCharOrigin",
+        "FPDFText_GetMatrix", "FPDFText_GetFontSize", "FPDFTextObj_GetFont", "FPDFTextObj_GetTextRenderMode",
+        "FPDFPageObj_GetClipPath")]
+
+
+class _FontApi(ctypes.Structure):
+    """The pdfium functions ``budgetpdf_glyph_widths`` calls (its ``FontApi`` struct)."""
+
+    _fields_ = [(name, c_void_p) for name in ("FPDFText_HasUnicodeMapError", "FPDFFont_GetGlyphWidth")]
+
+
+class _ObjectApi(ctypes.Structure):
+    """The pdfium functions ``budgetpdf_object_types`` calls (its ``ObjectApi`` struct)."""
+
+    _fields_ = [(name, c_void_p) for name in ("FPDFPage_GetObject", "FPDFFormObj_GetObject", "FPDFPageObj_GetType")]
+
+
+def _load_compiled(symbol: str, api_type: type[ctypes.Structure], restype, argtypes: list):
+    """``symbol`` of the compiled extension ``_glyphrun`` with its pdfium addresses bound (the
+    function and its ``api`` struct), or None when the optional extension was not built
+    (no C compiler at install time): the ctypes loops then make the same calls."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(f"{__package__}._glyphrun")
+        if spec is None or not spec.origin:
+            return None
+        fn = getattr(ctypes.CDLL(spec.origin), symbol)
+    except (OSError, AttributeError, ImportError, ValueError):
+        return None
+    fn.restype = restype
+    fn.argtypes = argtypes
+    api = api_type(*(ctypes.cast(getattr(_raw, name), c_void_p).value for name, _ in api_type._fields_))
+    return fn, api
+
+
+# BUDGETPDF_GLYPH_LOOP=ctypes runs the ctypes loops even where the extension is built
+# (to compare the two: bench/prose.py, tests/test_pdfium_raw.py)
+_USE_COMPILED = os.environ.get("BUDGETPDF_GLYPH_LOOP", "compiled") != "ctypes"
+_GLYPH_RUNS = _GLYPH_WIDTHS = _OBJECT_TYPES = None
+if _USE_COMPILED:
+    _GLYPH_RUNS = _load_compiled("budgetpdf_glyph_runs", _GlyphApi, c_int, [_P, _P, c_int] + [_P] * 11)
+    _GLYPH_WIDTHS = _load_compiled("budgetpdf_glyph_widths", _FontApi, None, [_P, _P, c_int] + [_P] * 5)
+    _OBJECT_TYPES = _load_compiled("budgetpdf_object_types", _ObjectApi, None, [_P, _P, c_int, c_int, _P, _P])
+
+
+def _glyph_runs_c(tp: int, n: int) -> tuple[np.ndarray, ...]:
+    """The glyphs of text page ``tp`` (``n`` of them) through the compiled loop: per glyph its
+    run index (-1 generated without an object, -2 an inferred space), Unicode and origin
+    (PDF user space, points); per text-object run its object, matrix a b c d (flat, 4 per
+    run), font size, font, render mode, clip path and clip state. numpy arrays, as
+    ``TextReader._glyph_runs`` returns them."""
+    fn, api = _GLYPH_RUNS
+    run = np.empty(n, np.int32)
+    code = np.empty(n, np.uint32)
+    x = np.zeros(n, np.float64)
+    y = np.zeros(n, np.float64)
+    obj = np.empty(n, np.uintp)
+    mat = np.empty(4 * n, np.float64)
+    size = np.empty(n, np.float64)
+    font = np.empty(n, np.uintp)
+    mode = np.empty(n, np.int32)
+    clip = np.empty(n, np.uintp)
+    state = np.empty(n, np.uintp)
+    k = fn(byref(api), tp, n, *(a.ctypes.data for a in (run, code, x, y, obj, mat, size, font, mode, clip, state)))
+    return run, code, x, y, obj[:k], mat[:4 * k], size[:k], font[:k], mode[:k], clip[:k], state[:k]

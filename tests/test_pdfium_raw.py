@@ -374,3 +374,61 @@ def test_word_spaces_are_the_space_glyphs_drawn_never_inferred_ones():
     space = visible[6]
     assert space["x0"] == pytest.approx(100 + stringWidth("Merged", "Helvetica", 10), abs=0.01)
     assert (space["top"], space["bottom"]) == pytest.approx((visible[5]["top"], visible[5]["bottom"]), abs=0.01)
+
+
+def _all_glyphs(path: Path, step: int = 1) -> list:
+    """Visible and hidden glyphs, painted paths and image boxes of every ``step``-th page."""
+    out = []
+    with pr.RawDocument(path.read_bytes()) as doc:
+        objects, text = pr.ObjectReader(), pr.TextReader()
+        for i in range(0, doc.page_count, step):
+            with doc.page(i) as page:
+                paths, images, texts = objects.page_objects(page)
+                out.append((text.page_chars(page, texts=texts), paths, images))
+    return out
+
+
+def test_the_compiled_glyph_loop_is_built_where_a_c_compiler_is():
+    """``make setup`` builds extract/_glyphrun.c when the machine has a C compiler (CI does);
+    without one the ctypes loop runs, with the same output but slower on prose pages."""
+    import shutil
+
+    if not shutil.which("cc"):
+        pytest.skip("no C compiler on this machine: the optional extension _glyphrun is not built")
+    assert pr._GLYPH_RUNS is not None and pr._GLYPH_WIDTHS is not None
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "fixtures" / "docs").glob("*.pdf")))
+def test_compiled_and_ctypes_glyph_loops_read_the_same_glyphs(name, monkeypatch):
+    """The C loop (_glyphrun.c) makes the same pdfium calls as the ctypes loop, so every glyph
+    of every fixture page, its text, box, font, direction and clip, is the same either way."""
+    if pr._GLYPH_RUNS is None:
+        pytest.skip("the optional extension _glyphrun is not built")
+    path = ROOT / "fixtures" / "docs" / name
+    compiled = _all_glyphs(path)
+    monkeypatch.setattr(pr, "_GLYPH_RUNS", None)
+    monkeypatch.setattr(pr, "_GLYPH_WIDTHS", None)
+    monkeypatch.setattr(pr, "_OBJECT_TYPES", None)
+    assert _all_glyphs(path) == compiled
+    assert sum(len(visible) for (visible, _), _, _ in compiled) > 0
+
+
+@pytest.mark.slow
+def test_compiled_and_ctypes_glyph_loops_agree_on_the_real_corpora(monkeypatch):
+    """Every third page of both real corpora: clipped Excel exports, rotated pages, forms,
+    undecodable fonts, lone space objects."""
+    files = sorted(SHARED.glob("corpus/real*/*.pdf"))
+    if not files:
+        pytest.skip(f"{SHARED} is absent: the real corpora are not available here")
+    if pr._GLYPH_RUNS is None:
+        pytest.skip("the optional extension _glyphrun is not built")
+    for f in files:
+        try:
+            compiled = _all_glyphs(f, 3)
+        except pr.PdfiumOpenError:
+            continue
+        with monkeypatch.context() as m:
+            m.setattr(pr, "_GLYPH_RUNS", None)
+            m.setattr(pr, "_GLYPH_WIDTHS", None)
+            m.setattr(pr, "_OBJECT_TYPES", None)
+            assert _all_glyphs(f, 3) == compiled, f.name
