@@ -92,14 +92,16 @@ _HALF.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
 _HALF.update({"／": "/", "％": "%", "－": "-", "＋": "+", "＝": "=", "＜": "<", "＞": ">", "．": "."})
 
 
-def canonical_text(text: str) -> str:
+def canonical_text(text: str, fixed: frozenset[int] = frozenset()) -> str:
     """Recognised text in the widths CJK documents print: full-width digits, letters and
     ``/ % - + = < > .`` as ASCII, and a full-width ``，``/``．`` between two digits (a
     thousands separator or decimal point) as ``,``/``.``. A single dash ``—`` at the
     start of a word or between ideographs and followed by an ideograph or ``、`` is the
     numeral ``一`` (the same glyph in CJK fonts: ``—级指标``, ``—、``); a ``——`` pair
     stays. Nothing else changes: a
-    misread digit stays as read (the identity checks flag it)."""
+    misread digit stays as read (the identity checks flag it). ``fixed``: indices of
+    brackets whose width was measured on the image (``bracket_width``); a mixed pair
+    takes the measured one's width."""
     out = [_HALF.get(ch, ch) for ch in text]
     for i in range(1, len(out) - 1):
         if out[i] in "，．" and out[i - 1].isascii() and out[i - 1].isdigit() and out[i + 1].isascii() and out[i + 1].isdigit():
@@ -108,7 +110,7 @@ def canonical_text(text: str) -> str:
         if ch in "—―" and i + 1 < len(out) and (_ideograph(out[i + 1]) or out[i + 1] == "、") and \
                 (i == 0 or _ideograph(out[i - 1])):
             out[i] = "一"
-    _match_bracket_widths(out)
+    _match_bracket_widths(out, fixed)
     return "".join(out)
 
 
@@ -119,11 +121,12 @@ def _ideograph(ch: str) -> bool:
 _OPEN, _CLOSE = {"(": "（", "（": "("}, {")": "）", "）": ")"}
 
 
-def _match_bracket_widths(chars: list[str]) -> None:
+def _match_bracket_widths(chars: list[str], fixed: frozenset[int] = frozenset()) -> None:
     """A bracket pair read with mixed widths (``（境)``: the recogniser tells a full-width
-    bracket from a half-width one by little more than its spacing) gets one width: full
-    when it encloses CJK text, as CJK documents print it, else half. A pair read with
-    one width, and an unpaired bracket, stay as read. In place."""
+    bracket from a half-width one by little more than its spacing) gets one width: that
+    of the bracket in ``fixed`` (measured on the image) when only one of them is, else
+    full when it encloses CJK text, as CJK documents print it, else half. A pair read
+    with one width, a pair both measured, and an unpaired bracket stay. In place."""
     stack: list[int] = []
     for i, ch in enumerate(chars):
         if ch in _OPEN:
@@ -131,10 +134,69 @@ def _match_bracket_widths(chars: list[str]) -> None:
         elif ch in _CLOSE and stack:
             j = stack.pop()
             full_open, full_close = chars[j] == "（", ch == "）"
-            if full_open == full_close:
+            if full_open == full_close or (j in fixed and i in fixed):
                 continue
-            full = any(_full_width(c) for c in chars[j + 1:i])
+            if j in fixed or i in fixed:
+                full = full_open if j in fixed else full_close
+            else:
+                full = any(_full_width(c) for c in chars[j + 1:i])
             chars[j], chars[i] = ("（", "）") if full else ("(", ")")
+
+
+BRACKETS = {"(": ("open", "("), "（": ("open", "（"), ")": ("close", ")"), "）": ("close", "）")}
+FULL_GAP, HALF_GAP = 0.45, 0.3  # outer gap of a bracket's ink, in bracket heights
+
+
+def bracket_width(ink: np.ndarray, x: float, opening: bool) -> str | None:
+    """Whether the bracket read near ``x`` (px in ``ink``) is printed full width
+    (``（ ）``) or half width (``( )``), from the space on its outer side; None when
+    the image cannot tell.
+
+    ``ink``: one line of text, uint8, ink 255. A full-width bracket takes a whole em
+    with its ink at the inner edge, so the space between its ink and the glyph before
+    an opening bracket (after a closing one) is about three quarters of an em
+    (Noto Sans CJK and WenQuanYi Zen Hei at 7.5 pt: 5.5-5.8 pt); a half-width one
+    has only the side bearings (about 1 pt, 0.15 em). The bracket is the tall thin
+    piece of ink (at least 0.55 em tall, at least twice as tall as wide) nearest ``x``
+    within 0.6 em, its height is taken for the em (a bracket spans the line's
+    glyphs), and the gap counts in the rows it spans: at least ``FULL_GAP`` em is full
+    width, at most ``HALF_GAP`` half. None (as read) when no glyph is on the outer side
+    (the bracket starts or ends the line: the detector's box is padded, so the crop's
+    edge says nothing), the bracket is fused with a neighbour by the scan's blur, or
+    the gap is in between.
+    """
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    best, best_d = 0, None
+    for i in range(1, n):
+        bx, by, bw, bh, _ = stats[i]
+        if bh < 2.0 * bw or bh < 6:
+            continue
+        d = abs(bx + bw / 2.0 - x)
+        if best_d is None or d < best_d:
+            best, best_d = i, d
+    if not best:
+        return None
+    bx, by, bw, bh, _ = stats[best]
+    em = float(bh)
+    if best_d > 0.6 * em or bw > 0.4 * em:
+        return None
+    rows = (labels[by:by + bh] != best) & (ink[by:by + bh] > 0)
+    cols = np.nonzero(rows.any(axis=0))[0]
+    if opening:
+        left = cols[cols < bx]
+        gap = bx - (left.max() + 1) if left.size else None
+    else:
+        right = cols[cols >= bx + bw]
+        gap = right.min() - (bx + bw) if right.size else None
+    if gap is None:
+        return None
+    if gap >= FULL_GAP * em:
+        return "full"
+    if gap <= HALF_GAP * em:
+        return "half"
+    return None
 
 
 def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0: float, x1: float,
@@ -316,8 +378,8 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     other sign's, and the ink's proportions suit the sign. ``=`` is two bars (its
     row profile, ``_two_bars``: the thickness of its bars relative to the gap varies
     too much with the font and the blur for one template), ``-`` is told by its
-    proportions: at least twice as wide as tall and under a fifth of a line
-    (``line_h``, px) tall, one piece, at least half of its box ink (a ``**`` in small
+    proportions: at least twice as wide as tall, under a fifth of a line
+    (``line_h``, px) tall and at least 0.12 of one wide, one piece, at least half of its box ink (a ``**`` in small
     print, read ``-`` before, hid the column-number row of a whole table). ``crop``: uint8 grey, ink dark, one glyph with a margin.
     """
     import cv2
@@ -339,7 +401,7 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     w, h = x1 - x0, y1 - y0
     if h > 1.2 * line_h or w > 1.5 * line_h:
         return None
-    if w >= 2 * h and h <= 0.2 * line_h and w >= 0.2 * line_h:
+    if w >= 2 * h and h <= 0.2 * line_h and w >= 0.12 * line_h:
         # one solid bar; ``**`` in small print is as flat but two pieces, mostly paper
         solid = len(keep) == 1 and float((ink[y0:y1, x0:x1] > 0).mean()) >= 0.5
         return "-" if solid else None
@@ -371,11 +433,21 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     return None
 
 
+def _dash(w: float, h: float, area: int, line_h: float) -> bool:
+    """Ink ``w`` × ``h`` px with ``area`` px of ink shaped like a hyphen or dash at the
+    page's line height ``line_h``: a solid bar (at least 60 % of its box ink) at least
+    twice as wide as tall, 0.12-1.2 lines wide and at most 0.2 of a line tall (Noto
+    Sans CJK's ``-`` at 7.5 pt is 2.05 × 0.56 pt, a line 7-8 pt). Scanning noise makes
+    specks, not bars this long; a ruling is longer and already erased."""
+    return 0.12 * line_h <= w <= 1.2 * line_h and h <= 0.2 * line_h and w >= 2 * h and area >= 0.6 * w * h
+
+
 def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequence[VRuling],
                line_h: float) -> list[tuple[float, float, float, float]]:
     """Boxes around ink that no box of ``boxes`` (the detected ones, as padded for
     recognition) covers and that is shaped like a glyph or
-    a short word: taller than a quarter of a line, at most two lines tall, not a speck.
+    a short word: taller than a tenth of a line, at most two lines tall, not a speck;
+    or a lone hyphen (``_dash``), which is flatter than that.
 
     Pieces of ink are joined over gaps of a third of a line across and 0.3 of a line
     down (a glyph's strokes, the bars of ``=``, ``**``) but not across a vertical ruling. Scanning noise gives specks far smaller than a
@@ -406,14 +478,58 @@ def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float
         # the ink itself inside the dilated blob
         blob = ink[y:y + h, x:x + w] & (labels[y:y + h, x:x + w] == i).astype(np.uint8) * 255
         ys, xs = np.nonzero(blob)
-        if len(xs) < 0.02 * line_h * line_h:
+        if len(xs) == 0:
             continue
         bx0, bx1, by0, by1 = x + xs.min(), x + xs.max() + 1, y + ys.min(), y + ys.max() + 1
-        bh = by1 - by0
-        if bh < 0.1 * line_h or bh > 2.2 * line_h or (bx1 - bx0) < 0.1 * line_h:
+        bh, bw = by1 - by0, bx1 - bx0
+        if _dash(bw, bh, len(xs), line_h):  # a lone ``-`` (度量单位 "-"): flat, but a glyph
+            out.append((float(bx0), float(by0), float(bx1), float(by1)))
+            continue
+        if len(xs) < 0.02 * line_h * line_h:
+            continue
+        if bh < 0.1 * line_h or bh > 2.2 * line_h or bw < 0.1 * line_h:
             continue
         out.append((float(bx0), float(by0), float(bx1), float(by1)))
     return out
+
+
+FULL_STOP_MIN = 0.2  # width of the ink of ``。``, in ems, at or above which a stop is the ideographic one
+
+
+def full_stop(ink: np.ndarray, x: float) -> bool | None:
+    """Whether the stop read near ``x`` (px in ``ink``, one line of text, ink 255) is
+    the ideographic full stop ``。`` (True) or the point ``.`` (False); None when the
+    image cannot tell.
+
+    ``。`` is a ring about a quarter of an em wide (WenQuanYi Zen Hei 7.5 pt: 1.77 pt,
+    Noto Sans CJK: 2.44 pt); ``.`` a dot an eighth of one (0.9-1.05 pt). A 150 dpi scan
+    blurs the ring's hole shut, so the width of the ink tells them apart: at least
+    ``FULL_STOP_MIN`` em is ``。`` (measured on the fixtures' digital pages at 150 and
+    200 dpi: rings 0.21-0.35 em, points in figures at most 0.19 of the digits' height). The em is the median height of the pieces of ink
+    at least half as tall as the crop (the line's glyphs; the crop is a detector box,
+    about 1.4 em tall); the stop is the piece of ink nearest
+    ``x`` (within half an em) that lies in the lower half of the line (not below it:
+    the top of the next line's glyphs may be in the crop) and is 0.1-0.4 em tall.
+    """
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    tall = [i for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] >= 0.5 * ink.shape[0]]
+    if not tall:
+        return None
+    em = float(np.median([stats[i, cv2.CC_STAT_HEIGHT] for i in tall]))
+    top = float(np.median([stats[i, cv2.CC_STAT_TOP] for i in tall]))
+    best, best_d = 0, None
+    for i in range(1, n):
+        bx, by, bw, bh, _ = stats[i]
+        if bh >= 0.4 * em or bh < 0.1 * em or by + bh / 2.0 < top + 0.5 * em or by + bh > top + 1.15 * em:
+            continue  # not a stop's size, or not in the lower half of this line
+        d = abs(bx + bw / 2.0 - x)
+        if d <= 0.5 * em and (best_d is None or d < best_d):
+            best, best_d = i, d
+    if not best or em < 6:
+        return None
+    return bool(stats[best, cv2.CC_STAT_WIDTH] >= FULL_STOP_MIN * em)
 
 
 class RapidOcrReader:
@@ -508,7 +624,6 @@ class RapidOcrReader:
                     continue
             if not text.strip() or score < self.min_confidence:
                 continue
-            text = canonical_text(text)
             t_eff, words, cols = res[2][0], res[2][1], res[2][2]
             flat_chars = [ch for wd in words for ch in wd]
             flat_cols = [c for wc in cols for c in wc]
@@ -519,12 +634,43 @@ class RapidOcrReader:
                 centres = [x0 + (i + 0.5) * step for i in range(len(text))]
             else:  # time steps span the crop (margin included)
                 centres = [ca + (c + 0.5) / t_eff * (cb - ca) for c in flat_cols]
+            text, measured = self._measure_brackets(text, crop, [c - ca for c in centres])
+            text = canonical_text(text, measured)
             if len(confs) != len(text):
                 confs = [score] * len(text)
             chars = place_chars(text, centres, confs, x0, x1, bottom - top)
             if chars:
                 runs.append(TextRun(x0, top, x1, bottom, chars))
         return runs
+
+
+    @staticmethod
+    def _measure_brackets(text: str, crop: np.ndarray, centres: Sequence[float]) -> tuple[str, frozenset[int]]:
+        """``text`` with each bracket's width as the image shows it (``bracket_width``)
+        and each stop after an ideograph as ``。`` or ``.`` by its size (``full_stop``);
+        ``centres``: each character's centre, px in ``crop``. Also the indices of the
+        brackets measured."""
+        if not any(ch in BRACKETS or ch in "。." for ch in text):
+            return text, frozenset()
+        import cv2
+
+        _, ink = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        out, measured = list(text), set()
+        for i, ch in enumerate(text):
+            if ch in "。．." and i > 0 and _ideograph(text[i - 1]):  # a point between figures stays
+                ideographic = full_stop(ink, centres[i])
+                if ideographic is not None:
+                    out[i] = "。" if ideographic else "."
+                continue
+            if ch not in BRACKETS:
+                continue
+            kind = BRACKETS[ch][0]
+            width = bracket_width(ink, centres[i], kind == "open")
+            if width is not None:
+                out[i] = {("open", "full"): "（", ("open", "half"): "(", ("close", "full"): "）",
+                          ("close", "half"): ")"}[kind, width]
+                measured.add(i)
+        return "".join(out), frozenset(measured)
 
 
 @functools.lru_cache(maxsize=8)
@@ -561,6 +707,6 @@ def get_reader(name: str, threads: int = 1):
     raise ValueError(f"unknown OCR reader {name!r}; choose one of {', '.join(READERS)}")
 
 
-__all__ = ["INSTALL_HINT", "OcrChar", "OcrUnavailable", "RapidOcrReader", "READERS", "TextRun", "canonical_text",
+__all__ = ["INSTALL_HINT", "OcrChar", "bracket_width", "full_stop", "OcrUnavailable", "RapidOcrReader", "READERS", "TextRun", "canonical_text",
            "classify_sign", "missed_ink", "ocr_fingerprint", "pad_box",
            "cut_boxes", "get_reader", "place_chars", "split_box"]

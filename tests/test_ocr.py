@@ -139,6 +139,111 @@ def test_bracket_pair_read_with_mixed_widths_gets_one_width():
     assert ocrmod.canonical_text("（决）") == "（决）"
 
 
+def test_a_measured_bracket_decides_a_mixed_pair():
+    # the closing bracket measured half width (index 8): the pair is half, though it encloses CJK
+    assert ocrmod.canonical_text("（完成率-60%)", frozenset({8})) == "(完成率-60%)"
+    assert ocrmod.canonical_text("（完成率-60%)", frozenset({0})) == "（完成率-60%）"
+
+
+BAISHA = DOCS / "baisha-civil-affairs-2021-budget.pdf"
+
+
+def _text_layer_marks(pdf_path: Path, pages: list[int], dpi: int, wanted: str, before=None):
+    """(character, line crop binarised with ink 255, its centre in crop px) for each
+    character in ``wanted`` on the digital fixture pages, rendered at ``dpi``: the
+    crop is the height of the character before it (the line's glyph) ± 0.3 of it and
+    runs 3 of its heights to the left. The text layer is the truth."""
+    import cv2
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    k = dpi / 72
+    out = []
+    for pno in pages:
+        page = pdf[pno - 1]
+        tp = page.get_textpage()
+        height = page.get_height()
+        img = page.render(scale=k, grayscale=True).to_numpy()
+        img = img[:, :, 0] if img.ndim == 3 else img
+        for i in range(1, tp.count_chars()):
+            ch = tp.get_text_range(i, 1)
+            if ch not in wanted or (before and not before(tp.get_text_range(i - 1, 1))):
+                continue
+            _, b, _, t = tp.get_charbox(i - 1)
+            left, _, right, _ = tp.get_charbox(i)
+            em = t - b
+            if em <= 0:
+                continue
+            y0, y1 = int((height - t - 0.3 * em) * k), int(np.ceil((height - b + 0.3 * em) * k))
+            x0, x1 = max(0, int((left - 3 * em) * k)), int((right + 3 * em) * k)
+            _, ink = cv2.threshold(img[y0:y1, x0:x1], 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+            out.append((ch, ink, (left + right) / 2 * k - x0))
+        tp.close()
+        page.close()
+    pdf.close()
+    return out
+
+
+@pytest.mark.parametrize("pdf_path,pages,dpi", [(CHANGSHA, [2, 15, 22, 27], 200), (BAISHA, [3, 4, 13, 20, 31], 150)])
+def test_bracket_width_measured_on_the_image_equals_the_text_layer(pdf_path, pages, dpi):
+    """Brackets of digital fixture pages (Noto Sans CJK, WenQuanYi Zen Hei; both
+    widths; 150 and 200 dpi): the width measured from the bracket's outer space is
+    never the other one, and is measured for most brackets."""
+    marks = _text_layer_marks(pdf_path, pages, dpi, "()（）")
+    seen = Counter()
+    for ch, ink, x in marks:
+        got = ocrmod.bracket_width(ink, x, ch in "(（")
+        seen["full" if ch in "（）" else "half", got] += 1
+    assert not seen["full", "half"] and not seen["half", "full"], seen
+    decided = sum(v for (want, got), v in seen.items() if got == want)
+    assert decided >= 0.8 * len(marks), seen
+    if pdf_path == CHANGSHA:
+        assert seen["half", "half"] and seen["full", "full"]
+
+
+@pytest.mark.parametrize("pdf_path,pages,dpi", [(CHANGSHA, [2, 3, 22, 31], 200), (BAISHA, [2, 3, 31, 33], 150),
+                                                 (BAISHA, [2, 3, 31, 33], 200)])
+def test_full_stop_told_from_a_point_by_size_as_the_text_layer_says(pdf_path, pages, dpi):
+    """``。`` after an ideograph and ``.`` in figures of digital fixture pages: the size
+    of the ink says which, never the other one. Points are checked on Changsha only:
+    there figures and text are set alike, while Baisha sets its figures larger than
+    its text, so a point measured against its own digits is not the case the rule
+    sees (a stop after an ideograph, measured against the ideographs)."""
+    stops = _text_layer_marks(pdf_path, pages, dpi, "。", before=ocrmod._ideograph)
+    assert len(stops) >= 20
+    got_stops = Counter(ocrmod.full_stop(ink, x) for _, ink, x in stops)
+    assert not got_stops[False] and got_stops[True] >= 0.8 * len(stops), got_stops
+    if pdf_path == CHANGSHA:
+        points = _text_layer_marks(pdf_path, pages, dpi, ".", before=str.isdigit)
+        got_points = Counter(ocrmod.full_stop(ink, x) for _, ink, x in points)
+        assert len(points) >= 20 and not got_points[True] and got_points[False] >= 0.8 * len(points), got_points
+
+
+def test_lone_hyphen_in_a_cell_is_found_and_read_by_shape():
+    """度量单位 cells printed ``-`` (Changsha p. 27, 32: 7.5 pt, a bar 2 × 0.6 pt): the
+    ink no detector box covers includes each of them, and its shape reads ``-``."""
+    import pypdfium2 as pdfium
+
+    doc = extract_document(CHANGSHA, pages=[27, 32])
+    pdf = pdfium.PdfDocument(str(CHANGSHA))
+    k, n = 200 / 72, 0
+    for t in doc.tables:
+        gray = raster.render_gray(pdf, t.page, 200)
+        for c in t.cells:
+            if c.text != "-":
+                continue
+            x0, top, x1, bottom = (int(c.bbox.x0 * k) + 4, int(c.bbox.top * k) + 4, int(c.bbox.x1 * k) - 4,
+                                   int(c.bbox.bottom * k) - 4)
+            found = ocrmod.missed_ink(gray[top:bottom, x0:x1], [], [], 29.0)
+            assert len(found) == 1, (t.page, c.row, c.col, found)
+            padded = ocrmod.pad_box(found[0], 29.0, [])
+            a, b, cc, d = (max(0, int(v)) for v in padded)
+            assert ocrmod.classify_sign(gray[top:bottom, x0:x1][b:d, a:cc], 29.0) == "-"
+            n += 1
+    pdf.close()
+    assert n >= 4
+
+
 @pytest.mark.parametrize("page", [11, 14])
 def test_rulings_of_a_150dpi_scan_are_the_vector_rulings_only(page):
     """On a 150 dpi scan (grey paper, noise, JPEG, skew) of Baisha pages whose bold
