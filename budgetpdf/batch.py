@@ -212,6 +212,11 @@ def _warm_up(config: RunConfig) -> None:
 
 def _worker_main(conn, config: RunConfig, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # the parent prints each document's status and error (progress line, summary) and the
+    # documents table holds it: the pipeline's own line for it would say it a second time
+    quiet = logging.getLogger("budgetpdf.documents")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     _warm_up(config)
     while True:

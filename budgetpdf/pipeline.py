@@ -27,6 +27,9 @@ from budgetpdf.normalize import NormalizedDocument, normalize_document
 from budgetpdf.normalize.rules import RuleSet, default_rule_set
 
 log = logging.getLogger("budgetpdf")
+# each document's outcome (failed / partial, with its error): a library caller's only report
+# of it; a batch worker silences it, since the batch reports every document itself
+outcome_log = logging.getLogger("budgetpdf.documents")
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def ocr_table_problems(norm: NormalizedDocument) -> list[str]:
 def process_failed(source: str, error: str, doc_id: str | None = None, page_count: int | None = None,
                    fingerprint: str | None = None) -> DocumentOutput:
     """The documents row of a file nothing could be extracted from."""
-    log.warning("%s: failed: %s", source, error)
+    outcome_log.warning("%s: failed: %s", source, error)
     return DocumentOutput(DocumentRecord(doc_id, source, None, None, "unknown", page_count, "failed", error, 0, 0,
                                          fingerprint or RunConfig().fingerprint, datetime.now(timezone.utc)))
 
@@ -207,7 +210,7 @@ def process_file(path: Path | str, source_path: str | None = None, engine: str |
         extracted_at=now, extract_seconds=round(time.perf_counter() - started, 3),
     )
     if status != "ok":
-        log.warning("%s: %s: %s", source, status, error)
+        outcome_log.warning("%s: %s: %s", source, status, error)
     return DocumentOutput(record, norm.tables, norm.cells, norm.line_items, norm.performance_targets, norm.checks)
 
 

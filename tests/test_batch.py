@@ -97,3 +97,16 @@ def test_cli_exit_codes(tmp_path):
     assert bad.exit_code == 1
     usage = runner.invoke(main, ["extract", str(tmp_path / "missing"), "--out", str(tmp_path / "c")])
     assert usage.exit_code == 2
+
+
+def test_a_bad_files_error_is_printed_once_per_report(tmp_path):
+    """On a non-terminal, a failed file's error appears in its progress line and in the
+    summary's list of failures, and nowhere else: the worker's own log line for it used
+    to print it a third time, interleaved with the progress lines."""
+    res = subprocess.run([sys.executable, "-m", "budgetpdf.cli", "extract", str(BAD / "not-a-pdf.pdf"), str(GOOD),
+                          "--out", str(tmp_path / "out"), "--jobs", "2"], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 1, res.stderr
+    err = res.stdout + res.stderr
+    lines = [ln for ln in err.splitlines() if "not-a-pdf.pdf" in ln and "not a PDF" in ln]
+    assert len(lines) == 2, err  # "[k/2] failed: … (…)" and the summary's "…: failed: …"
+    assert any(ln.startswith("[") for ln in lines) and any(ln.strip().startswith(str(BAD)) for ln in lines), err
