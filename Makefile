@@ -8,7 +8,7 @@ JOBS ?=
 
 .PHONY: setup extract report test bench bench-memory fixtures clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py extract/_glyphrun.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,fixtures,ocr,dask,s3]'
@@ -46,6 +46,6 @@ fixtures: setup
 
 ## clean: remove the venv, caches and outputs (keeps committed fixtures)
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info extract/*.so
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

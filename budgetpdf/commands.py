@@ -105,6 +105,14 @@ def _run(console, files, out_dir, runner, where, dashboard, config, force, timeo
                   f"timeout={timeout:g} s, max-memory={format_size(max_memory)})")
     if dashboard:
         console.print(f"Dask dashboard: {dashboard}")
+    if config.engine == "pdfium":
+        from .extract import pdfium_raw
+
+        if not pdfium_raw.COMPILED_LOOP:
+            console.print("note: the pdfium glyph loop runs through ctypes, 1.5-2x slower on prose pages: the "
+                          "compiled one (extract/_glyphrun.c) was not built at install (it needs Python's C compiler "
+                          "and headers, Debian: gcc python3-dev; then reinstall budgetpdf) or "
+                          "BUDGETPDF_GLYPH_LOOP=ctypes is set. The output is the same.")
     interactive = console.is_terminal
     counts = {"done": 0, "failed": 0, "pages": 0}
     t0 = time.perf_counter()

@@ -10,9 +10,13 @@
  *
  * No pdfium header or library is linked: the caller passes the addresses of the pdfium
  * functions pypdfium2 has already loaded (struct api below, C ABI of fpdf_text.h and
- * fpdf_edit.h), so this builds with a bare C compiler and always calls the same pdfium
- * the rest of the engine calls. It holds no state and allocates nothing.
+ * fpdf_edit.h), so this builds with a C compiler and Python's headers alone and always
+ * calls the same pdfium the rest of the engine calls. It holds no state and allocates
+ * nothing. The functions are called through ctypes; the Python module it also defines is
+ * empty, there so that importing the file (as tools that walk a package do) works.
  */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
 #include <stdint.h>
 
 typedef void *H;
@@ -128,4 +132,14 @@ void budgetpdf_object_types(const ObjectApi *api, H parent, int n, int form, uin
         handle[k] = (uintptr_t)o;
         type[k] = o ? api->obj_get_type(o) : 0;
     }
+}
+
+static struct PyModuleDef glyphrun_module = {
+    PyModuleDef_HEAD_INIT, "_glyphrun",
+    "pdfium's per-glyph calls in C loops, called through ctypes by budgetpdf.extract.pdfium_raw.", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__glyphrun(void)
+{
+    return PyModule_Create(&glyphrun_module);
 }

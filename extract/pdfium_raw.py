@@ -11,7 +11,8 @@ glyphs per text object) run in one C loop per page, ``_glyphrun.c``, built by
 function addresses; the values come back in numpy arrays and the boxes are computed
 over the whole page at once. Where no C compiler was present at install time,
 ``TextReader._glyph_runs`` makes the same calls through ctypes: the output is the same
-(tests/test_pdfium_raw.py), prose pages take about 1.5x as long. What is the same for
+(tests/test_pdfium_raw.py), prose pages take 1.5-2x as long. ``COMPILED_LOOP`` says
+which runs; ``budgetpdf extract`` warns when it is the ctypes one. What is the same for
 every glyph of a text object (matrix, font, size, clip) is read once per object and
 worked out once per distinct (font, size, matrix, clip, render mode).
 
@@ -981,14 +982,12 @@ def _load_compiled(symbol: str, api_type: type[ctypes.Structure], restype, argty
     """``symbol`` of the compiled extension ``_glyphrun`` with its pdfium addresses bound (the
     function and its ``api`` struct), or None when the optional extension was not built
     (no C compiler at install time): the ctypes loops then make the same calls."""
-    import importlib.util
+    import importlib
 
     try:
-        spec = importlib.util.find_spec(f"{__package__}._glyphrun")
-        if spec is None or not spec.origin:
-            return None
-        fn = getattr(ctypes.CDLL(spec.origin), symbol)
-    except (OSError, AttributeError, ImportError, ValueError):
+        module = importlib.import_module(f"{__package__}._glyphrun")
+        fn = getattr(ctypes.CDLL(module.__file__), symbol)
+    except (OSError, AttributeError, ImportError, ValueError, TypeError):
         return None
     fn.restype = restype
     fn.argtypes = argtypes
@@ -1004,6 +1003,9 @@ if _USE_COMPILED:
     _GLYPH_RUNS = _load_compiled("budgetpdf_glyph_runs", _GlyphApi, c_int, [_P, _P, c_int] + [_P] * 11)
     _GLYPH_WIDTHS = _load_compiled("budgetpdf_glyph_widths", _FontApi, None, [_P, _P, c_int] + [_P] * 5)
     _OBJECT_TYPES = _load_compiled("budgetpdf_object_types", _ObjectApi, None, [_P, _P, c_int, c_int, _P, _P])
+# True when the compiled loops run; False when the extension was not built (no C compiler
+# or Python headers at install time) or BUDGETPDF_GLYPH_LOOP=ctypes asked for the ctypes ones
+COMPILED_LOOP = _GLYPH_RUNS is not None and _GLYPH_WIDTHS is not None and _OBJECT_TYPES is not None
 
 
 def _glyph_runs_c(tp: int, n: int) -> tuple[np.ndarray, ...]:

@@ -389,13 +389,41 @@ def _all_glyphs(path: Path, step: int = 1) -> list:
 
 
 def test_the_compiled_glyph_loop_is_built_where_a_c_compiler_is():
-    """``make setup`` builds extract/_glyphrun.c when the machine has a C compiler (CI does);
-    without one the ctypes loop runs, with the same output but slower on prose pages."""
+    """``make setup`` builds extract/_glyphrun.c when the machine has the C compiler Python
+    was built with and Python's headers (CI does); without them the ctypes loop runs, with
+    the same output but slower on prose pages."""
+    import os
     import shutil
+    import sysconfig
 
-    if not shutil.which("cc"):
-        pytest.skip("no C compiler on this machine: the optional extension _glyphrun is not built")
-    assert pr._GLYPH_RUNS is not None and pr._GLYPH_WIDTHS is not None
+    cc = (sysconfig.get_config_var("CC") or "gcc").split()[0]
+    headers = os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+    if not shutil.which(cc) or not headers:
+        pytest.skip(f"no {cc} or no Python.h on this machine: the optional extension _glyphrun is not built")
+    if os.environ.get("BUDGETPDF_GLYPH_LOOP") == "ctypes":
+        pytest.skip("BUDGETPDF_GLYPH_LOOP=ctypes is set")
+    assert pr.COMPILED_LOOP
+    import budgetpdf.extract._glyphrun as module  # an importable (empty) module, as package walkers expect
+
+    assert module.__file__
+
+
+@pytest.mark.parametrize("loop", ["compiled", "ctypes"])
+def test_extract_says_when_the_ctypes_loop_runs(loop, tmp_path):
+    """The batch's banner carries a note when the glyph loop runs through ctypes (the
+    extension not built, or forced), and none otherwise."""
+    import os
+    import subprocess
+    import sys
+
+    if loop == "compiled" and not pr.COMPILED_LOOP:
+        pytest.skip("the optional extension _glyphrun is not built")
+    env = dict(os.environ, BUDGETPDF_GLYPH_LOOP=loop)
+    pdf = ROOT / "fixtures" / "bad" / "no-tables.pdf"
+    res = subprocess.run([sys.executable, "-m", "budgetpdf.cli", "extract", str(pdf), "--out", str(tmp_path / "out"),
+                          "--jobs", "1"], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert ("glyph loop runs through ctypes" in res.stdout + res.stderr) == (loop == "ctypes")
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "fixtures" / "docs").glob("*.pdf")))
