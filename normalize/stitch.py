@@ -25,6 +25,9 @@ CAPTION_DEPARTMENT = re.compile(r"(?:部门名称|编制部门|编制单位|单�
                                 r"(?!(?:亿元|万元|千元|元)\b)(.+?)(?:\s{2,}|(?:金额)?单位\s*[:：]|$)")
 CAPTION_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
 COLUMN_NUMBER_CELL = re.compile(r"^(\*{1,2}|栏次|[0-9]{1,2}|[a-zA-Z]|[甲乙丙丁])$")
+# how OCR reads the ``**`` marks of a column-number row printed small and scanned at 150 dpi
+# (two stars at the top of the line become a closing quote: Changsha's 收入总表, PP-OCRv4)
+OCR_COLUMN_MARK = re.compile(r"^[*＊∗※”“\"″]{1,2}$")
 TOTAL_LABEL = re.compile(r"(合计|总计|小计)$")
 ITEM_START = re.compile(r"^([一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|其中[:：])|(合计|总计|小计)$")
 CODE_LIKE = re.compile(r"^\d{3}(\d{2}){0,2}$|^\d{6,}$")
@@ -247,12 +250,15 @@ def _row_cells(pt: PageTable, row: int) -> list[GridCell]:
 def is_column_number_row(pt: PageTable, row: int) -> bool:
     """The column-number row (``** ** 1 2 3 …``, ``栏次 1 2 3``, ``甲 乙 1 2``) directly under
     the header: not the table's first row, every cell a marker or a small number, and the
-    numbers, left to right, counting 1, 2, 3 … (a body row of small integers does not)."""
+    numbers, left to right, counting 1, 2, 3 … (a body row of small integers does not).
+    In a table read by OCR a marker may also be a quote mark, as ``**`` scans read
+    (``OCR_COLUMN_MARK``); the count 1, 2, 3 … still has to hold."""
     if row < 1:
         return False
     texts = [squash(c.text) for c in _row_cells(pt, row)]
     texts = [t for t in texts if t]
-    if len(texts) < 2 or not all(COLUMN_NUMBER_CELL.match(t) for t in texts):
+    ocr = pt.text_source == "ocr"
+    if len(texts) < 2 or not all(COLUMN_NUMBER_CELL.match(t) or ocr and OCR_COLUMN_MARK.match(t) for t in texts):
         return False
     numbers = [int(t) for t in texts if t.isdigit()]
     return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1))

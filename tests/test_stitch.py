@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from budgetpdf.extract.models import BBox, GridCell, PageTable, TextLine
 from budgetpdf.normalize import emit
-from budgetpdf.normalize.stitch import stitch_document
+from budgetpdf.normalize.stitch import is_column_number_row, stitch_document
 
 TITLE = "2023年项目支出绩效目标表"
 HEADER = [["单位编码", "单位（项目）名称", "资金总额", "绩效目标", "一级指标", "二级指标", "三级指标", "指标值",
@@ -143,3 +143,19 @@ def test_continuation_header_ends_at_its_column_number_row_even_with_a_misread_l
     body = {c.text for c in lt.cells if not c.is_header}
     assert "**" not in body and "本级动政披款" not in body and "另一项" in body
     assert [c.text for c in lt.cells if not c.is_header and c.col == 0] == ["合计", "某项", "另一项"]
+
+
+def test_a_column_number_row_whose_marks_ocr_read_as_quotes_is_still_one():
+    """Changsha's 收入总表 scanned at 150 dpi: PP-OCR read the ``**`` marks of the 类/款/项
+    columns as ``*`` and ``”``. In an OCR table that row still ends the header, so the
+    header labels stay 合计 (not 合计/1) and the first body row is the total; in a table
+    with a text layer, a ``”`` is text and the row is not taken for a column-number row."""
+    rows = [["类", "款", "项", "项目", "合计", "本级财政拨款"], ["*", "”", "”", "", "1", "2"],
+            ["", "", "", "合计", "10.00", "10.00"], ["215", "", "", "资源勘探", "10.00", "10.00"]]
+    pt = replace(page_table(1, rows, title="2023年收入总表"), text_source="ocr")
+    (lt,) = stitch_document([pt])
+    body = [c for c in lt.cells if not c.is_header]
+    assert not {"*", "”", "1", "2"} & {c.text for c in body}
+    assert [c.text for c in body if c.col == 3] == ["合计", "资源勘探"]
+    assert is_column_number_row(pt, 1)
+    assert not is_column_number_row(page_table(1, rows, title="2023年收入总表"), 1)  # a text layer's ” is text
