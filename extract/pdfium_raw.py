@@ -562,7 +562,7 @@ class TextReader:
                 modes.append(_TextObjGetRenderMode(obj))
                 cp = _ObjGetClipPath(obj) or 0
                 cps.append(cp)
-                states.append(c_void_p.from_address(cp).value or 0 if cp else 0)
+                states.append(_clip_state(cp) or 0 if cp else 0)
             code = ord(text[i]) if bulk else _GetUnicode(tp, i)
             if code == 0xFFFE:  # the page text marks a line-ending hyphen (0x2) and NUL (0) so
                 code = _GetUnicode(tp, i)
@@ -707,26 +707,17 @@ def _is_box(pts, box, tol: float = 0.01) -> bool:
     return all((abs(x - x0) <= tol or abs(x - x1) <= tol) and (abs(y - y0) <= tol or abs(y - y1) <= tol) for x, y in pts)
 
 
-def _inside_clips(regions: tuple, x: float, y: float) -> bool:
-    """The point lies in every clip region (a glyph whose centre is outside is hidden: the
-    clip cuts it at least in half, and its centre would put it in the next cell)."""
-    for reg in regions:
-        if isinstance(reg, tuple):
-            if not (reg[0] <= x <= reg[2] and reg[1] <= y <= reg[3]):
-                return False
-        elif not _in_polygon(reg, x, y):
-            return False
-    return True
-
-
 def _inside_clips_many(regions: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``_inside_clips`` for many points at once (arrays of display x and y, pt): a bool array."""
+    """Which of the points (arrays of display x and y, pt) lie in every clip region: a bool
+    array. A glyph whose centre is outside is hidden: the clip cuts it at least in half, and
+    its centre would put it in the next cell. A curve's region is tested even-odd, its
+    bezier control points taken as vertices."""
     ok = np.ones(len(x), bool)
     for reg in regions:
         if isinstance(reg, tuple):
             ok &= (reg[0] <= x) & (x <= reg[2]) & (reg[1] <= y) & (y <= reg[3])
             continue
-        inside = np.zeros(len(x), bool)  # even-odd, as _in_polygon
+        inside = np.zeros(len(x), bool)  # even-odd
         n = len(reg)
         for k in range(n):
             (ax, ay), (bx, by) = reg[k], reg[(k + 1) % n]
@@ -734,17 +725,6 @@ def _inside_clips_many(regions: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarr
                 inside ^= ((ay > y) != (by > y)) & (x < ax + (y - ay) * (bx - ax) / (by - ay))
         ok &= inside
     return ok
-
-
-def _in_polygon(pts: list[tuple[float, float]], x: float, y: float) -> bool:
-    """Even-odd point in polygon (bezier control points taken as vertices)."""
-    inside = False
-    n = len(pts)
-    for k in range(n):
-        (ax, ay), (bx, by) = pts[k], pts[(k + 1) % n]
-        if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
-            inside = not inside
-    return inside
 
 
 def _minimal_pdf(content: bytes) -> bytes:
