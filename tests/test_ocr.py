@@ -219,6 +219,73 @@ def test_full_stop_told_from_a_point_by_size_as_the_text_layer_says(pdf_path, pa
         assert len(points) >= 20 and not got_points[True] and got_points[False] >= 0.8 * len(points), got_points
 
 
+@pytest.mark.parametrize("pdf_path,pages,dpi", [(CHANGSHA, [2, 3, 15, 22], 200), (BAISHA, [2, 3, 16, 31], 150),
+                                                 (DOCS / "qingxi-education-2022-budget.pdf", [2, 3, 4], 150)])
+def test_semicolon_told_from_a_colon_by_its_lower_piece_as_the_text_layer_says(pdf_path, pages, dpi):
+    """``：`` and ``；`` of digital fixture pages (Noto Sans CJK, WenQuanYi Zen Hei; 150
+    and 200 dpi): the lower piece never makes one the other, and a fair share of each
+    is decided (the rest stays as the recogniser read it)."""
+    marks = _text_layer_marks(pdf_path, pages, dpi, "：；")
+    got = Counter((ch, ocrmod.semicolon(ink, x)) for ch, ink, x in marks)
+    colons, semis = sum(ch == "：" for ch, _, _ in marks), sum(ch == "；" for ch, _, _ in marks)
+    assert colons >= 10 and semis >= 5, got
+    assert not got["：", True] and not got["；", False], got
+    assert got["：", False] >= 0.3 * colons and got["；", True] >= 0.5 * semis, got
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_a_box_over_a_wrapped_cells_lines_is_cut_into_its_lines(dpi):
+    """Cells of Baisha's 绩效目标表 whose text wraps (the text layer's glyphs in the
+    cell have two or more tops), rendered: one box over all of a cell's ink, as PP-OCR's
+    detector draws it when the leading is small, is cut into one box per line, each
+    holding that line's glyphs' vertical centre; a one-line box of the same cells'
+    first line stays whole."""
+    import pdfplumber
+
+    from fixtures.generator.scan import scan_page
+
+    k = dpi / 72
+    doc = extract_document(BAISHA, pages=[16, 17])
+    pdf = pdfplumber.open(str(BAISHA))
+    wrapped = single = 0
+    try:
+        for t in doc.tables:
+            page = pdf.pages[t.page - 1]
+            img, _ = scan_page(raster.render_gray(_pdfium(BAISHA), t.page, dpi), np.random.default_rng(t.page), 0.2, 6.0)
+            for c in t.cells:
+                chars = [ch for ch in page.chars if c.bbox.x0 <= (ch["x0"] + ch["x1"]) / 2 <= c.bbox.x1
+                         and c.bbox.top <= (ch["top"] + ch["bottom"]) / 2 <= c.bbox.bottom and ch["text"].strip()]
+                tops = sorted({round(ch["top"]) for ch in chars})
+                if not chars or len(tops) > 1 and min(b - a for a, b in zip(tops, tops[1:])) < 4:
+                    continue
+                em = float(np.median([ch["bottom"] - ch["top"] for ch in chars]))
+                line_h = 1.4 * em * k  # a detector box is about 1.4 em tall
+                box = (min(ch["x0"] for ch in chars) * k - 2, min(ch["top"] for ch in chars) * k - 0.2 * em * k,
+                       max(ch["x1"] for ch in chars) * k + 2, max(ch["bottom"] for ch in chars) * k + 0.2 * em * k)
+                if len(tops) == 1:
+                    assert ocrmod.split_lines(img, [box], line_h) == [box]
+                    single += 1
+                    continue
+                got = ocrmod.split_lines(img, [box], line_h)
+                assert len(got) == len(tops), (t.page, c.text, got)
+                for top, (_, a, _, b) in zip(tops, got):
+                    assert a <= (top + em / 2) * k <= b, (t.page, c.text)
+                # the detector drew the last line's own box too: that line is read once
+                last = (box[0], (tops[-1] - 0.2 * em) * k, box[2], (tops[-1] + 1.2 * em) * k)
+                assert len(ocrmod.split_lines(img, [box, last], line_h)) == len(tops), (t.page, c.text)
+                wrapped += 1
+    finally:
+        pdf.close()
+    assert wrapped >= 10 and single >= 10, (wrapped, single)
+
+
+@lru_cache(maxsize=None)
+def _pdfium(path: Path):
+    import pypdfium2 as pdfium
+
+    return pdfium.PdfDocument(str(path))
+
+
 def test_lone_hyphen_in_a_cell_is_found_and_read_by_shape():
     """度量单位 cells printed ``-`` (Changsha p. 27, 32: 7.5 pt, a bar 2 × 0.6 pt): the
     ink no detector box covers includes each of them, and its shape reads ``-``."""
