@@ -59,11 +59,16 @@ def test_rapidocr_models_are_inside_the_installed_package():
     loads them from there (an ``.onnx`` path inside the package, not a cache or URL)."""
     import rapidocr_onnxruntime as ro  # installed by `make setup` (the `ocr` extra)
 
+    import importlib.util
+
     models = Path(ro.__file__).parent / "models"
     det, rec = models / "ch_PP-OCRv4_det_infer.onnx", models / "ch_PP-OCRv4_rec_infer.onnx"
-    assert det.stat().st_size > 1_000_000 and rec.stat().st_size > 1_000_000
+    spec = importlib.util.find_spec("rapidocr")  # the `ocr` extra's second wheel: PP-OCRv6 for lines
+    line = Path(list(spec.submodule_search_locations)[0]) / "models" / "PP-OCRv6_rec_small.onnx"
+    assert det.stat().st_size > 1_000_000 and rec.stat().st_size > 1_000_000 and line.stat().st_size > 1_000_000
     reader = ocrmod.RapidOcrReader()
-    assert {Path(p).resolve() for p in reader.model_paths} == {det.resolve(), rec.resolve()}
+    assert {Path(p).resolve() for p in reader.model_paths} == {det.resolve(), rec.resolve(), line.resolve()}
+    assert reader.line_rec is not None and "rapidocr" not in sys.modules  # located, never imported
 
 
 def test_ocr_runs_with_the_network_cut(monkeypatch):
