@@ -268,7 +268,10 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
     sliver of that box's text caught by an over-wide neighbour, and is dropped (the
     detector's boxes are padded and may reach over a ruling into the next cell). So is
     a piece narrower than it is tall (less than one CJK glyph) that overlaps another
-    box at all: the end of that box's last glyph (``码`` cut down to a ``马``)."""
+    box at all: the end of that box's last glyph (``码`` cut down to a ``马``). And a
+    piece under a quarter of its height wide: the padding of a box that reaches a few
+    px over a ruling, which, grown to a glyph's square for recognition, read the end
+    of the neighbouring cell's last glyph again (``象`` twice on Baisha's scan)."""
     out = []
     for i, box in enumerate(boxes):
         pieces = split_box(box, vrulings, margin)
@@ -277,7 +280,8 @@ def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequ
             if len(pieces) > 1 and any(j != i and (_inter(p, b) >= 0.5 * _area(p) or (narrow and _inter(p, b) > 0))
                                        for j, b in enumerate(boxes)):
                 continue
-            if p[2] - p[0] >= 2 and p[3] - p[1] >= 2:
+            sliver = len(pieces) > 1 and p[2] - p[0] < 0.25 * (p[3] - p[1])
+            if p[2] - p[0] >= 2 and p[3] - p[1] >= 2 and not sliver:
                 out.append(p)
     return out
 
@@ -332,11 +336,11 @@ def split_lines(img: np.ndarray, boxes: Sequence[tuple[float, float, float, floa
         for i, (y0, y1) in enumerate(bands):  # each line keeps half the leading on either side
             t = top if i == 0 else c + (bands[i - 1][1] + y0) / 2.0
             u = bottom if i == len(bands) - 1 else c + (y1 + bands[i + 1][0]) / 2.0
-            line = (x0, float(t), x1, float(u))
-            ink_box = (x0, float(c + y0), x1, float(c + y1))
+            xs = np.nonzero((ink[y0:y1] > 0).any(axis=0))[0]
+            ink_box = (float(a + xs[0]), float(c + y0), float(a + xs[-1] + 1), float(c + y1))
             # the detector often drew this line's box as well: keep that one
             if not any(o is not box and _inter(ink_box, o) >= 0.5 * _area(ink_box) for o in boxes):
-                out.append(line)
+                out.append((x0, float(t), x1, float(u)))
     return out
 
 
@@ -548,7 +552,8 @@ def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float
     a short word: taller than a tenth of a line, at most two lines tall, not a speck;
     or a lone hyphen (``_dash``), which is flatter than that.
 
-    Pieces of ink are joined over gaps of a third of a line across and 0.3 of a line
+    A piece of ink with any pixel inside a box belongs to that box's text (the end of a
+    glyph the box cut through), and is not missed. Pieces of ink are joined over gaps of a third of a line across and 0.3 of a line
     down (a glyph's strokes, the bars of ``=``, ``**``) but not across a vertical ruling. Scanning noise gives specks far smaller than a
     glyph; what the recogniser cannot read with confidence is dropped after it.
     """
@@ -563,6 +568,9 @@ def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float
     covered = np.zeros_like(ink)
     for x0, top, x1, bottom in boxes:
         covered[max(0, int(top)):int(np.ceil(bottom)), max(0, int(x0)):int(np.ceil(x1))] = 255
+    # a glyph reaching out of a box is that box's (象 cut by the box's edge was read again as 象)
+    inside = np.unique(labels[(covered > 0) & (ink > 0)])
+    ink[np.isin(labels, inside[inside > 0])] = 0
     ink[covered > 0] = 0
     for x, a, b in vrulings:  # keep glyphs on either side of a ruling apart
         ink[max(0, int(a)):int(np.ceil(b)), max(0, int(x) - 1):int(x) + 2] = 0
