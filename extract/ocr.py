@@ -481,7 +481,8 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     other sign's, and the ink's proportions suit the sign. ``=`` is two bars (its
     row profile, ``_two_bars``: the thickness of its bars relative to the gap varies
     too much with the font and the blur for one template), ``-`` is told by its
-    proportions: at least twice as wide as tall, under a fifth of a line
+    proportions: at least 1.5 times as wide as tall (WenQuanYi's 7.5 pt hyphen is
+    5 × 3 px of Otsu ink at 150 dpi), under a fifth of a line
     (``line_h``, px) tall and at least 0.12 of one wide, one piece, at least half of its box ink (a ``**`` in small
     print, read ``-`` before, hid the column-number row of a whole table). ``crop``: uint8 grey, ink dark, one glyph with a margin.
     """
@@ -494,8 +495,9 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     if n <= 1:
         return None
     big = stats[1:, cv2.CC_STAT_AREA].max()
-    if big < 6:
-        return None
+    i = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if big < 6 and not _dash(float(stats[i, cv2.CC_STAT_WIDTH]), float(stats[i, cv2.CC_STAT_HEIGHT]), int(big), line_h):
+        return None  # a speck (a hyphen at 150 dpi, 4 x 1 px, is smaller and stays)
     keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 0.15 * big]  # the sign's strokes, not specks
     x0 = min(stats[i, 0] for i in keep)
     y0 = min(stats[i, 1] for i in keep)
@@ -504,7 +506,7 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
     w, h = x1 - x0, y1 - y0
     if h > 1.2 * line_h or w > 1.5 * line_h:
         return None
-    if w >= 2 * h and h <= 0.2 * line_h and w >= 0.12 * line_h:
+    if w >= 1.5 * h and h <= 0.2 * line_h and w >= 0.12 * line_h:
         # one solid bar; ``**`` in small print is as flat but two pieces, mostly paper
         solid = len(keep) == 1 and float((ink[y0:y1, x0:x1] > 0).mean()) >= 0.5
         return "-" if solid else None
@@ -539,10 +541,10 @@ def classify_sign(crop: np.ndarray, line_h: float) -> str | None:
 def _dash(w: float, h: float, area: int, line_h: float) -> bool:
     """Ink ``w`` × ``h`` px with ``area`` px of ink shaped like a hyphen or dash at the
     page's line height ``line_h``: a solid bar (at least 60 % of its box ink) at least
-    twice as wide as tall, 0.12-1.2 lines wide and at most 0.2 of a line tall (Noto
+    1.5 times as wide as tall (blur adds a row above and below a 1 px bar at 150 dpi), 0.12-1.2 lines wide and at most 0.2 of a line tall (Noto
     Sans CJK's ``-`` at 7.5 pt is 2.05 × 0.56 pt, a line 7-8 pt). Scanning noise makes
     specks, not bars this long; a ruling is longer and already erased."""
-    return 0.12 * line_h <= w <= 1.2 * line_h and h <= 0.2 * line_h and w >= 2 * h and area >= 0.6 * w * h
+    return 0.12 * line_h <= w <= 1.2 * line_h and h <= 0.2 * line_h and w >= 1.5 * h and area >= 0.6 * w * h
 
 
 def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequence[VRuling],
@@ -563,8 +565,12 @@ def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float
         return []
     _, ink = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    specks = np.nonzero(stats[:, cv2.CC_STAT_AREA] < max(4.0, 0.008 * line_h * line_h))[0]
-    ink[np.isin(labels, specks[specks > 0])] = 0  # specks of noise (the thin bars of a small = stay)
+    small = stats[:, cv2.CC_STAT_AREA] < max(4.0, 0.008 * line_h * line_h)
+    bars = np.array([_dash(float(w), float(h), int(a), line_h) for w, h, a in
+                     zip(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA])])
+    specks = np.nonzero(small & ~bars)[0]
+    # specks of noise; the thin bars of a small = and a hyphen (5 px at 150 dpi) stay
+    ink[np.isin(labels, specks[specks > 0])] = 0
     covered = np.zeros_like(ink)
     for x0, top, x1, bottom in boxes:
         covered[max(0, int(top)):int(np.ceil(bottom)), max(0, int(x0)):int(np.ceil(x1))] = 255
@@ -660,7 +666,8 @@ def missed_dashes(ink: np.ndarray, text: str, centres: Sequence[float]) -> list[
     wide, solid (60 % of its box ink), its middle 0.3-0.75 ``g`` below the glyphs' top,
     with no other ink above or below its inner columns within the glyphs' band (the
     bars of 二, 三, 工 have their glyph's other strokes there), and no character read within 0.25 ``g`` of
-    its centre (a hyphen, dash or 一 read is not missed). Measured on the fixtures' text
+    its centre or beside it (a hyphen, dash or 一 read is not missed: PP-OCRv6 reads the
+    hyphens, with centres up to half an em off). Measured on the fixtures' text
     layers (the truth): ``tests/test_ocr.py::test_a_dropped_hyphen_is_found_on_the_image_and_none_is_made_up``.
     """
     import cv2
@@ -689,11 +696,30 @@ def missed_dashes(ink: np.ndarray, text: str, centres: Sequence[float]) -> list[
         if any(abs(c - cx) <= 0.25 * em for c in centres):
             continue
         k = sum(1 for c in centres if c < cx)
-        if 0 < k < len(text):  # between two characters read, never at a run's end
-            out.append((k, cx))
+        if 0 < k < len(text) and text[k - 1] not in _DASHES and text[k] not in _DASHES:
+            out.append((k, cx))  # between two characters read, never at a run's end or beside a dash read
     return sorted(out)
 
 
+_RINGS = frozenset("。oO〇°")  # what PP-OCRv4 reads for a lone 0 in 7.5 pt print
+
+
+def _ring_is_zero(crop: np.ndarray, line_h: float) -> bool:
+    """Whether a lone ring read as ``。``/``o``/``〇`` (``crop``: uint8 grey, ink dark) is
+    the digit ``0``: its ink (the largest piece, Otsu) is at least 0.45 of a line
+    (``line_h``, px) tall. A ``。`` is a quarter of an em, a lower-case ``o`` half of
+    one; a digit is about 0.7 em, 0.5 of a detector line. On Baisha's 150 dpi scan
+    PP-OCRv4 read the 指标值 ``0`` of two indicators as ``。`` (0.45) and ``o``."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(_ink(crop), connectivity=8)
+    if n <= 1:
+        return False
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return bool(stats[big, cv2.CC_STAT_HEIGHT] >= 0.45 * line_h)
+
+
+_DASHES = frozenset("-－‐‑–—―一~～")  # a bar at mid height, as a recogniser may read it
 _CJK_PUNCT = frozenset("（）【】《》「」『』，。、；：？！")
 SPACE_MIN_GAP = 0.3  # the paper a read space must span, × the crop's height (a detector box, ~1.4 em)
 
@@ -926,6 +952,9 @@ class RapidOcrReader:
                 if sign is not None:  # read by its shape (the recogniser does not know lone signs)
                     runs.append(TextRun(x0, top, x1, bottom, (OcrChar(sign, x0, x1, SIGN_CONFIDENCE),)))
                     continue
+            if lone and text in _RINGS and _ring_is_zero(crop, line_h):
+                runs.append(TextRun(x0, top, x1, bottom, (OcrChar("0", x0, x1, SIGN_CONFIDENCE),)))
+                continue
             if not text.strip() or score < self.min_confidence:
                 continue
             t_eff, words, cols = res[2][0], res[2][1], res[2][2]

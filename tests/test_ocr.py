@@ -372,29 +372,49 @@ def test_a_dropped_hyphen_is_found_on_the_image_and_none_is_made_up(dpi):
     assert found >= 0.7 * hyphens
 
 
-def test_lone_hyphen_in_a_cell_is_found_and_read_by_shape():
-    """度量单位 cells printed ``-`` (Changsha p. 27, 32: 7.5 pt, a bar 2 × 0.6 pt): the
-    ink no detector box covers includes each of them, and its shape reads ``-``."""
-    import pypdfium2 as pdfium
-
-    doc = extract_document(CHANGSHA, pages=[27, 32])
-    pdf = pdfium.PdfDocument(str(CHANGSHA))
-    k, n = 200 / 72, 0
-    for t in doc.tables:
-        gray = raster.render_gray(pdf, t.page, 200)
-        for c in t.cells:
-            if c.text != "-":
-                continue
-            x0, top, x1, bottom = (int(c.bbox.x0 * k) + 4, int(c.bbox.top * k) + 4, int(c.bbox.x1 * k) - 4,
-                                   int(c.bbox.bottom * k) - 4)
-            found = ocrmod.missed_ink(gray[top:bottom, x0:x1], [], [], 29.0)
-            assert len(found) == 1, (t.page, c.row, c.col, found)
-            padded = ocrmod.pad_box(found[0], 29.0, [])
-            a, b, cc, d = (max(0, int(v)) for v in padded)
-            assert ocrmod.classify_sign(gray[top:bottom, x0:x1][b:d, a:cc], 29.0) == "-"
-            n += 1
-    pdf.close()
+@pytest.mark.parametrize("path,pages,dpi", [(CHANGSHA, [27, 32], 200), (CHANGSHA, [27, 32], 150),
+                                            (BAISHA, [19, 22, 27], 150)])
+def test_lone_hyphen_in_a_cell_is_found_and_read_by_shape(path, pages, dpi):
+    """度量单位 cells printed ``-`` (Changsha p. 27, 32; Baisha p. 19, 22, 27: 7.5 pt, a bar
+    2 × 0.6 pt, 4 × 1 px at 150 dpi, under the speck size), the page degraded as a
+    scan: the ink no detector box covers includes each of them, and its shape reads ``-``."""
+    k, n = dpi / 72, 0
+    line_h = 29.0 * dpi / 200
+    for text, crop in _scanned_cell_glyphs(path, pages, dpi):
+        if text != "-":
+            continue
+        found = ocrmod.missed_ink(crop, [], [], line_h)
+        assert len(found) == 1, (path.name, found)
+        a, b, cc, d = (max(0, int(v)) for v in ocrmod.pad_box(found[0], line_h, []))
+        assert ocrmod.classify_sign(crop[b:d, a:cc], line_h) == "-"
+        n += 1
     assert n >= 4
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_a_ring_as_tall_as_a_digit_is_zero_and_a_full_stop_is_not(dpi):
+    """Lone ``0`` cells of the fixtures' 绩效目标表 (the text layer), degraded as a scan:
+    read as a ring, each is the digit by its height; each ``。`` of the same pages, cut
+    out alone, is not."""
+    import pdfplumber
+
+    k, line_h = dpi / 72, 29.0 * dpi / 200
+    zeros = [crop for path, pages in ((BAISHA, [17, 23, 28]), (CHANGSHA, [15, 16, 22]))
+             for text, crop in _scanned_cell_glyphs(path, pages, dpi) if text == "0"]
+    assert len(zeros) >= 3 and all(ocrmod._ring_is_zero(c, line_h) for c in zeros)
+    stops = 0
+    with pdfplumber.open(str(BAISHA)) as pdf:
+        for pno in (17, 23):
+            gray = raster.render_gray(_pdfium(BAISHA), pno, dpi)
+            for ch in pdf.pages[pno - 1].chars:
+                if ch["text"] != "。":
+                    continue
+                em = ch["bottom"] - ch["top"]
+                crop = gray[int((ch["top"] - 0.2 * em) * k):int((ch["bottom"] + 0.2 * em) * k),
+                            int(ch["x0"] * k):int(ch["x1"] * k)]
+                assert not ocrmod._ring_is_zero(crop, line_h)
+                stops += 1
+    assert stops >= 5
 
 
 @pytest.mark.parametrize("page", [11, 14])
