@@ -721,34 +721,14 @@ def _ring_is_zero(crop: np.ndarray, line_h: float) -> bool:
 
 _DASHES = frozenset("-－‐‑–—―一~～")  # a bar at mid height, as a recogniser may read it
 _CJK_PUNCT = frozenset("（）【】《》「」『』，。、；：？！")
-SPACE_MIN_GAP = 0.3  # the paper a read space must span, × the crop's height (a detector box, ~1.4 em)
-
-
-def false_spaces(ink: np.ndarray, text: str, centres: Sequence[float]) -> list[int]:
-    """Indices of the spaces in ``text`` (one line; ``centres`` px in ``ink``, ink 255)
-    with no gap in the image: the widest run of paper columns between the characters
-    either side of the space (inner halves, from centre to centre) is under
-    ``SPACE_MIN_GAP`` × the crop's height; or a neighbour is full-width punctuation
-    (``）`` has ¾ em of blank inside its own advance, read as a space before ``×``). PP-OCRv6 reads ``1.提升`` as ``1. 提升``; a
-    space set in a CJK line is at least a third of an em wide, and ideographs and digits
-    set solid leave at most a few pixels of paper between them."""
-    out = []
-    h = ink.shape[0]
-    cols = (ink > 0).any(axis=0)
-    for i, ch in enumerate(text):
-        if ch != " " or i == 0 or i + 1 >= len(text):
-            continue
-        if text[i - 1] in _CJK_PUNCT or text[i + 1] in _CJK_PUNCT:
-            out.append(i)  # full-width punctuation carries its own blank; no space is set beside it
-            continue
-        a, b = int(centres[i - 1]), int(np.ceil(centres[i + 1]))
-        run = best = 0
-        for on in cols[max(0, a):max(0, b)]:
-            run = 0 if on else run + 1
-            best = max(best, run)
-        if best < SPACE_MIN_GAP * h:
-            out.append(i)
-    return out
+def false_spaces(text: str) -> list[int]:
+    """Indices of the spaces in ``text`` (one recognised line) beside full-width
+    punctuation: ``）`` carries ¾ em of blank inside its own advance, which PP-OCRv6
+    reads as a space (``（1-60%） ×指标分值``); CJK typesetting sets no space there. Other
+    spaces stay: Baisha prints ``1. 提升`` with a space, and the image cannot tell a
+    space from a wide gap."""
+    return [i for i, ch in enumerate(text) if ch == " " and 0 < i < len(text) - 1
+            and (text[i - 1] in _CJK_PUNCT or text[i + 1] in _CJK_PUNCT)]
 
 
 SEMICOLON_MIN, COLON_MAX = 2.1, 1.2  # bounds of ``semicolon``'s measure (see there)
@@ -872,6 +852,12 @@ class RapidOcrReader:
         self.det_max_side = det_max_side
         self.box_margin = box_margin
         self.min_confidence = min_confidence
+        try:  # onnxruntime's telemetry looks up a Microsoft host; budgetpdf reads offline
+            import onnxruntime
+
+            onnxruntime.disable_telemetry_events()
+        except (ImportError, AttributeError):
+            pass
         self.det = TextDetector(cfg["Det"])
         self.rec = TextRecognizer(cfg["Rec"])
         paths = [cfg["Det"]["model_path"], cfg["Rec"]["model_path"]]
@@ -971,8 +957,8 @@ class RapidOcrReader:
             if len(confs) != len(text):
                 confs = [score] * len(text)
             ink = _ink(crop)
-            for k in reversed(false_spaces(ink, text, [c - ca for c in centres]) if " " in text else []):
-                text = text[:k] + text[k + 1:]  # a space the recogniser read where the image has none
+            for k in reversed(false_spaces(text) if " " in text else []):
+                text = text[:k] + text[k + 1:]  # a space the recogniser read beside full-width punctuation
                 centres = list(centres[:k]) + list(centres[k + 1:])
                 confs = list(confs[:k]) + list(confs[k + 1:])
                 measured = frozenset(i - 1 if i > k else i for i in measured if i != k)

@@ -336,6 +336,25 @@ def _scanned_cell_lines(path: Path, pages: list[int], dpi: int):
         pl.close()
 
 
+def test_spaces_printed_stay_and_a_space_beside_full_width_punctuation_goes():
+    """The rule's premise, on every fixture's table cells (the text layer): no cell prints
+    a space beside full-width punctuation, and the spaces cells do print (Baisha's 年度目标
+    ``1. 提升``) are all kept by ``false_spaces``; a space read beside ``）`` goes."""
+    spaced = 0
+    for path in sorted(DOCS.glob("*.pdf")):
+        for t in extract_document(path).tables:
+            for c in t.cells:
+                for line in (c.text or "").splitlines():
+                    if " " not in line.strip():
+                        continue
+                    line = line.strip()
+                    assert ocrmod.false_spaces(line) == [], (path.name, t.page, line)
+                    spaced += 1
+    assert spaced >= 20
+    assert ocrmod.false_spaces("（1-60%） ×指标分值") == [7]
+    assert ocrmod.false_spaces("得分， 计") == [3] and ocrmod.false_spaces("1. 提升") == []
+
+
 @pytest.mark.parametrize("dpi", [150, 200])
 def test_a_dropped_hyphen_is_found_on_the_image_and_none_is_made_up(dpi):
     """Lines of the fixtures' table cells (``_scanned_cell_lines``; Baisha's and
