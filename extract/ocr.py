@@ -28,10 +28,16 @@ about a second).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+# onnxruntime 1.32's native library sends usage telemetry (1DS: DNS lookups of
+# mobile.events.data.microsoft.com, seen under strace while reading a scan) unless this is
+# set before it loads; budgetpdf reads offline. A user's own setting wins.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 INSTALL_HINT = "pip install 'budgetpdf[ocr]'"
 READERS = ("rapidocr",)
@@ -852,7 +858,7 @@ class RapidOcrReader:
         self.det_max_side = det_max_side
         self.box_margin = box_margin
         self.min_confidence = min_confidence
-        try:  # onnxruntime's telemetry looks up a Microsoft host; budgetpdf reads offline
+        try:  # and the events API too, for an onnxruntime loaded before this module
             import onnxruntime
 
             onnxruntime.disable_telemetry_events()

@@ -94,6 +94,10 @@ def test_ocr_runs_with_the_network_cut(monkeypatch):
     finally:
         ocrmod.get_reader.cache_clear()
     assert "部门收支总体情况表" in text
+    # onnxruntime's own telemetry (DNS lookups of a Microsoft host, seen under strace) is off
+    import os
+
+    assert os.environ.get("ORT_DISABLE_TELEMETRY") == "1"
 
 
 # ------------------------------------------------------------------ pieces
