@@ -81,8 +81,8 @@ def _row_starts(grid: list[list[LogicalCell | None]], r: int) -> list[LogicalCel
     return out
 
 
-def _header_columns(registry: Registry, own: list[LogicalCell]) -> dict[Role, int] | None:
-    roles = registry.indicator_roles([c.text for c in own])
+def _header_columns(registry: Registry, own: list[LogicalCell], ocr: bool) -> dict[Role, int] | None:
+    roles = registry.indicator_roles([c.text for c in own], ocr=ocr)
     if roles is None:
         return None
     cols: dict[Role, int] = {}
@@ -157,7 +157,7 @@ def read_form(lt: LogicalTable, registry: Registry) -> FormFacts:
     columns: dict[Role, int] | None = None
     for r in range(len(grid)):
         own = _row_starts(grid, r)
-        header = _header_columns(registry, own)
+        header = _header_columns(registry, own, lt.text_source == "ocr")
         if header is not None:
             columns = header
             continue

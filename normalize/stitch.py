@@ -421,7 +421,7 @@ def indicator_header_row(pt: PageTable, registry: Registry) -> int | None:
     """The first row of ``pt`` that is the header row of an indicator grid (一级指标 … 三级指标 |
     指标值, 指标名称 | 指标性质 | 指标值 …: ``Registry.indicator_roles``), or None."""
     for r in range(pt.n_rows):
-        if registry.indicator_roles([c.text for c in _row_cells(pt, r)]) is not None:
+        if registry.indicator_roles([c.text for c in _row_cells(pt, r)], ocr=pt.text_source == "ocr") is not None:
             return r
     return None
 
@@ -540,7 +540,8 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
     paths = [()] * n_cols if form else column_paths(first, n_head_first)
     kind = registry.classify(title, _form_header_paths(members, registry) if form else paths)
     table_type = kind.table_type
-    roles = tuple(registry.column_role(p, table_type) for p in paths)
+    ocr = any(m.text_source == "ocr" for m in members)
+    roles = tuple(registry.column_role(p, table_type, ocr=ocr) for p in paths)
     roles = split_code_columns(roles, paths)
     roles = continue_label_columns(roles, paths)
     if not {r.section for r in roles} >= {Section.INCOME, Section.EXPENDITURE}:
