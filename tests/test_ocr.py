@@ -745,3 +745,126 @@ def test_huaian_garbled_page_is_read_by_ocr():
     assert "335.3亿元" in text and "718.3亿元" in text
     norm = normalize_document(doc)  # the title names the 2026 预算草案 (and the 2025 执行情况)
     assert (norm.fiscal_year, norm.doc_kind) == (2026, "budget")
+
+
+YUANZHOU = DOCS / "yuanzhou-culture-tourism-2025-budget.pdf"
+YUNZHOU = DOCS / "yunzhou-health-2024-budget.pdf"
+
+
+def _scanned_cells(path: Path, pages: list[int], dpi: int):
+    """(page, cell box in pt, text-layer glyphs of the cell, the cell's image) for each
+    table cell on ``pages`` of a digital fixture: the page rendered at ``dpi``, made to
+    look scanned (``scan_page``: grey paper, skew, noise, JPEG), brought to 200 dpi and
+    levelled and its rulings erased as ``raster`` does for OCR."""
+    import io
+
+    import cv2
+    import pdfplumber
+    from PIL import Image
+
+    from fixtures.generator.scan import scan_page
+
+    px = 200 / 72
+    doc = extract_document(path, pages=pages)
+    pl = pdfplumber.open(str(path))
+    try:
+        for t in doc.tables:
+            page = pl.pages[t.page - 1]
+            img, angle = scan_page(raster.render_gray(_pdfium(path), t.page, dpi), np.random.default_rng(t.page), 0.8, 6.0)
+            buf = io.BytesIO()
+            Image.fromarray(img).save(buf, format="JPEG", quality=70)
+            img = np.array(Image.open(buf))
+            if dpi != 200:
+                img = cv2.resize(img, None, fx=200 / dpi, fy=200 / dpi, interpolation=cv2.INTER_LINEAR)
+            flat = raster.rotate(raster.flatten(img, 200), -angle, 255)
+            _, lines = raster.find_rulings(raster.ink_mask(flat), 200, DEFAULT_SETTINGS)
+            flat[lines > 0] = 255
+            for c in t.cells:
+                b = (c.bbox.x0 - 1, c.bbox.top - 1, c.bbox.x1 + 1, c.bbox.bottom + 1)
+                chars = [ch for ch in page.chars if ch["text"].strip() and b[0] <= (ch["x0"] + ch["x1"]) / 2 <= b[2]
+                         and b[1] <= (ch["top"] + ch["bottom"]) / 2 <= b[3]]
+                yield t.page, b, chars, flat[int(b[1] * px):int(b[3] * px), int(b[0] * px):int(b[2] * px)]
+    finally:
+        pl.close()
+
+
+def _starts_a_line(chars, i) -> bool:
+    """Whether glyph ``i`` of a cell's glyphs (text-layer order) begins a line below the one before."""
+    return i > 0 and chars[i]["top"] > chars[i - 1]["bottom"] - 1 and chars[i]["x0"] < chars[i - 1]["x0"]
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_a_full_stop_wrapped_onto_a_line_of_its_own_is_read(dpi):
+    """The ``。`` that ends a cell's text alone on the cell's last line (评分标准 and
+    年度目标 cells of Baisha, Yuanzhou and Yunzhou; the text layer), in scanned cells read
+    by the reader: each is read where the text layer has it; and in every cell of those
+    pages with two lines or more, no ``。`` is read where the text layer has none."""
+    reader = ocrmod.get_reader("rapidocr", 1)
+    px = 200 / 72
+    wrapped = found = made = 0
+    for path, pages in ((BAISHA, [28]), (YUANZHOU, [20, 30, 55]), (YUNZHOU, [21, 58])):
+        for pno, box, chars, img in _scanned_cells(path, pages, dpi):
+            if len({round(ch["top"]) for ch in chars}) < 2 or img.size == 0:
+                continue
+            truth = [ch for ch in chars if ch["text"] == "。"]
+            stops = [(ch.x0 / px + box[0], ch.x1 / px + box[0], r.top / px + box[1], r.bottom / px + box[1])
+                     for r in reader.read(img, []) for ch in r.chars if ch.text == "。"]
+
+            def read_at(g) -> bool:
+                cx, cy = (g["x0"] + g["x1"]) / 2, (g["top"] + g["bottom"]) / 2
+                return any(x0 - 3 <= cx <= x1 + 3 and top - 2 <= cy <= bottom + 2 for x0, x1, top, bottom in stops)
+
+            for i, ch in enumerate(chars):
+                if ch["text"] == "。" and _starts_a_line(chars, i) and (i + 1 == len(chars) or chars[i + 1]["top"] > ch["bottom"]):
+                    wrapped += 1
+                    found += read_at(ch)
+            for x0, x1, top, bottom in stops:
+                made += 1
+                assert any(x0 - 3 <= (g["x0"] + g["x1"]) / 2 <= x1 + 3 and top - 2 <= (g["top"] + g["bottom"]) / 2 <= bottom + 2
+                           for g in truth), (path.name, pno, box)
+    assert wrapped >= 8 and found >= wrapped - 1, (found, wrapped)
+
+
+@pytest.mark.parametrize("dpi", [150, 200])
+def test_a_character_wrapped_alone_onto_a_cells_last_line_is_read(dpi):
+    """Cells whose last line holds one or two ideographs only (百分/比, 资金使用合规/率,
+    满意/度: the text layer), scanned: that line is read, as the text layer has it. Such a
+    line is a lone box to the reader; PP-OCRv4 alone read 率 as 串 (0.41) and dropped it,
+    and the top of 比 grazing the box above hid it as part of that box."""
+    reader = ocrmod.get_reader("rapidocr", 1)
+    px = 200 / 72
+    lone = read = 0
+    for path, pages in ((BAISHA, [16, 17, 32, 33]), (CHANGSHA, [15, 16])):
+        for pno, box, chars, img in _scanned_cells(path, pages, dpi):
+            rows: dict[int, list] = {}
+            for ch in chars:
+                rows.setdefault(round(ch["top"]), []).append(ch)
+            if len(rows) < 2 or img.size == 0:
+                continue
+            last = rows[max(rows)]
+            if not 1 <= len(last) <= 2 or not all(ocrmod._ideograph(ch["text"]) for ch in last):
+                continue
+            lone += 1
+            cy = (last[0]["top"] + last[0]["bottom"]) / 2
+            got = "".join(r.text for r in reader.read(img, []) if r.top / px + box[1] - 2 <= cy <= r.bottom / px + box[1] + 2)
+            read += got == "".join(ch["text"] for ch in last)
+    assert lone >= 8 and read >= 0.9 * lone, (read, lone)
+
+
+def test_an_ideograph_the_line_reader_is_unsure_of_gets_a_second_opinion(tmp_path):
+    """Baisha p. 15 as ``bench/ocr.py`` scans the whole document at 150 dpi (same seed, so
+    the same noise): PP-OCRv6 alone read the 年度目标 cell, merged over 25 indicator rows,
+    as 图绕农村… (图 at 0.51); with PP-OCRv4's second opinion it is the truth's goal."""
+    import zlib
+
+    from fixtures.generator.scan import write_scan
+
+    key = "baisha-civil-affairs-2021-budget"
+    scan = tmp_path / "baisha150.pdf"
+    write_scan(BAISHA, scan, list(range(1, 16)), 150, zlib.crc32(f"{key}:150".encode()))
+    truth = json.loads((DOCS / f"{key}.truth.json").read_text("utf-8"))
+    goals = {squash(t["goal"]) for t in truth["performance_targets"] if t["page_start"] == 15 and t["goal"]}
+    assert len(goals) == 1
+    doc = extract_document(scan, pages=[15], settings=replace(DEFAULT_SETTINGS, ocr_threads=1))
+    texts = {squash(c.text) for t in doc.tables for c in t.cells if c.text}
+    assert goals <= texts, [t for t in texts if "农村最低生活保障金" in t]
