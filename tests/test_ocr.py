@@ -868,3 +868,38 @@ def test_an_ideograph_the_line_reader_is_unsure_of_gets_a_second_opinion(tmp_pat
     doc = extract_document(scan, pages=[15], settings=replace(DEFAULT_SETTINGS, ocr_threads=1))
     texts = {squash(c.text) for t in doc.tables for c in t.cells if c.text}
     assert goals <= texts, [t for t in texts if "农村最低生活保障金" in t]
+
+
+@pytest.mark.parametrize("dpi", [200, 150])
+def test_lone_comparators_are_read_and_no_figure_or_ideograph_becomes_one(dpi):
+    """The reader's decision on a lone glyph (``RapidOcrReader.read_lone``) over the scanned
+    cells of Baisha's and Changsha's 绩效目标表 (``_scanned_cell_glyphs``, brought to the
+    200 dpi the pipeline renders at): no figure, code or one-ideograph cell is read as a
+    comparator, and the ``≥``/``≤``/``=`` cells are read as they are printed (the text
+    layer): all 68 at 200 dpi, and at 150 dpi 57 where PP-OCRv4 and the shape rules
+    alone read 17 (the cells' 7.5 pt signs, cut out tight, blur into blobs)."""
+    import cv2
+
+    reader = ocrmod.get_reader("rapidocr", 1)
+    plain = signs = right = 0
+    wrong = []
+    for path, pages in ((BAISHA, list(range(15, 22))), (CHANGSHA, list(range(14, 20)))):
+        for text, glyph in _scanned_cell_glyphs(path, pages, dpi):
+            is_plain = re.fullmatch(r"\d{1,3}", text) or (len(text) == 1 and ocrmod._ideograph(text))
+            if not is_plain and text not in ("≥", "≤", "="):
+                continue
+            if dpi != 200:
+                glyph = cv2.resize(glyph, None, fx=200 / dpi, fy=200 / dpi, interpolation=cv2.INTER_LINEAR)
+            res = reader._recognise([glyph], [False])[0]
+            sign, res = reader.read_lone(glyph, res, 29.0)
+            got = sign[0] if sign is not None else res[0]
+            if is_plain:
+                plain += 1
+                if got in ocrmod.COMPARATORS:
+                    wrong.append((path.name, text, got))
+            else:
+                signs += 1
+                right += got == text
+    assert plain > 150 and signs > 40, (plain, signs)
+    assert not wrong
+    assert right >= (0.97 if dpi >= 200 else 0.8) * signs, (right, signs)
