@@ -268,6 +268,34 @@ def _inter(a, b) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+def drop_repeats(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """``boxes`` (x0, top, x1, bottom, px of ``img``: uint8 grey, ink dark) less each box
+    with no ink of its own (under 3 px, Otsu over the page) or whose ink lies 80 % or more
+    inside wider boxes. The detector at times draws a small box on the paper just past a
+    figure; its crop, padded for the recogniser, reaches into the figure's last glyph,
+    which was then read twice (``619002`` and ``2`` gave ``6190022``: Baisha's 200 dpi
+    scan, p. 25, the 单位编码 of 14 indicator rows)."""
+    ink = _ink(img) > 0
+    h, w = ink.shape
+    out = []
+    for i, b in enumerate(boxes):
+        x0, top, x1, bottom = max(0, int(b[0])), max(0, int(b[1])), min(w, int(np.ceil(b[2]))), min(h, int(np.ceil(b[3])))
+        wider = [o for j, o in enumerate(boxes) if j != i and o[2] - o[0] > b[2] - b[0] and _inter(o, b) > 0]
+        own = ink[top:bottom, x0:x1]
+        total = int(own.sum())
+        if total < 3:
+            continue
+        if wider:
+            inside = np.zeros_like(own)
+            for o in wider:
+                inside[max(0, int(o[1]) - top):max(0, int(np.ceil(o[3])) - top),
+                       max(0, int(o[0]) - x0):max(0, int(np.ceil(o[2])) - x0)] = True
+            if int((own & inside).sum()) >= 0.8 * total:
+                continue
+        out.append(b)
+    return out
+
+
 def cut_boxes(boxes: Sequence[tuple[float, float, float, float]], vrulings: Sequence[VRuling],
               margin: float) -> list[tuple[float, float, float, float]]:
     """Text boxes cut at vertical rulings; a piece lying mostly inside another box is a
@@ -960,7 +988,7 @@ class RapidOcrReader:
 
         boxes = cut_boxes(self.detect(img), vrulings, margin=3.0)
         line_h = float(np.median([b[3] - b[1] for b in boxes])) if boxes else 0.0
-        boxes = split_lines(img, boxes, line_h)
+        boxes = drop_repeats(img, split_lines(img, boxes, line_h))
         padded = [pad_box(b, line_h, vrulings) for b in boxes]
         padded += [pad_box(b, line_h, vrulings) for b in missed_ink(img, padded, vrulings, line_h)]
         h, w = img.shape[:2]

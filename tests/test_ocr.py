@@ -903,3 +903,29 @@ def test_lone_comparators_are_read_and_no_figure_or_ideograph_becomes_one(dpi):
     assert plain > 150 and signs > 40, (plain, signs)
     assert not wrong
     assert right >= (0.97 if dpi >= 200 else 0.8) * signs, (right, signs)
+
+
+def test_a_box_on_bare_paper_or_inside_a_wider_box_is_dropped():
+    """Scanned figure cells of Baisha (单位编码, 指标值: the text layer gives where each glyph
+    is): beside the box over a figure's ink, a box on the bare paper just past it (the
+    detector's ghost that read the last digit twice, ``6190022``) and a box over the
+    figure's last glyph are dropped; the figure's box stays, and so does a box over a
+    glyph of its own."""
+    px = 200 / 72
+    seen = 0
+    for pno, box, chars, img in _scanned_cells(BAISHA, [16, 25], 150):
+        if not chars or not re.fullmatch(r"\d{3,}", "".join(ch["text"] for ch in chars)) or \
+                len({round(ch["top"]) for ch in chars}) > 1:
+            continue
+        def at(x0, x1):
+            return ((x0 - box[0]) * px, (chars[0]["top"] - box[1]) * px - 3, (x1 - box[0]) * px, (chars[0]["bottom"] - box[1]) * px + 3)
+        figure = at(chars[0]["x0"], chars[-1]["x1"])
+        em = chars[0]["bottom"] - chars[0]["top"]
+        ghost = at(chars[-1]["x1"] + 0.3, chars[-1]["x1"] + 0.3 + em)
+        last = at(chars[-1]["x0"], chars[-1]["x1"])
+        assert ocrmod.drop_repeats(img, [figure, ghost, last]) == [figure], (pno, box)
+        head = at(chars[0]["x0"], chars[1]["x1"])
+        tail = at(chars[2]["x0"], chars[-1]["x1"])
+        assert ocrmod.drop_repeats(img, [head, tail]) == [head, tail]
+        seen += 1
+    assert seen >= 5, seen
