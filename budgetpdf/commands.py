@@ -7,11 +7,13 @@ import logging
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from budgetpdf.extract.engines import DEFAULT_ENGINE, ENGINES
+from budgetpdf.extract.settings import DEFAULT_SETTINGS
 
 EXIT_CODES = """Exit codes: 0 every document ok; 1 some documents failed or are partial
 (see the documents dataset's status/error); 2 usage error."""
@@ -41,6 +43,9 @@ class SizeType(click.ParamType):
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler address (tcp://host:8786) for --executor dask [default: start a LocalCluster].")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE, show_default=True)
+@click.option("--ocr", type=click.Choice(["auto", "off"]), default="auto", show_default=True,
+              help="Read pages with no usable text layer (scans, undecodable glyphs) from their image "
+                   "(needs the ocr extra); 'off' leaves them flagged.")
 @click.option("--force", is_flag=True, help="Redo documents already in the dataset.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
               help="Seconds one file may take; slower files are recorded as failed.")
@@ -49,7 +54,7 @@ class SizeType(click.ParamType):
 @click.option("-v", "--verbose", is_flag=True, help="Log every document.")
 @click.pass_obj
 def extract(rules, inputs: tuple[str, ...], out_dir: str, jobs: int | None, executor: str, scheduler: str | None,
-            engine: str, force: bool, timeout: float, max_memory: int, verbose: bool) -> None:
+            engine: str, ocr: str, force: bool, timeout: float, max_memory: int, verbose: bool) -> None:
     """Extract every PDF in INPUTS (files or folders, searched recursively; or fsspec URLs
     such as s3://bucket/prefix) into the dataset.
 
@@ -91,7 +96,9 @@ def extract(rules, inputs: tuple[str, ...], out_dir: str, jobs: int | None, exec
             dashboard = runner.dashboard_link
         else:
             runner, where, dashboard = LocalPool(jobs), f"jobs={jobs}", None
-        config = RunConfig(engine=engine, rules=rules) if rules is not None else RunConfig(engine=engine)
+        settings = replace(DEFAULT_SETTINGS, ocr=ocr)
+        config = RunConfig(engine=engine, settings=settings, rules=rules) if rules is not None \
+            else RunConfig(engine=engine, settings=settings)
         _run(console, files, out_dir, runner, where, dashboard, config, force, timeout, max_memory)
 
 

@@ -287,7 +287,8 @@ class OcrPages:
         self._pdf = None
         self._data = data
         if settings.ocr == "off":
-            self.unavailable = f"OCR is off (settings ocr='off'); {INSTALL_HINT} and ocr='auto' read such pages"
+            self.unavailable = (f"OCR is off (--ocr off, or settings ocr='off'); {INSTALL_HINT} and --ocr auto "
+                                "read such pages")
             return
         name = "rapidocr" if settings.ocr == "auto" else settings.ocr
         try:

@@ -110,3 +110,20 @@ def test_a_bad_files_error_is_printed_once_per_report(tmp_path):
     lines = [ln for ln in err.splitlines() if "not-a-pdf.pdf" in ln and "not a PDF" in ln]
     assert len(lines) == 2, err  # "[k/2] failed: … (…)" and the summary's "…: failed: …"
     assert any(ln.startswith("[") for ln in lines) and any(ln.strip().startswith(str(BAD)) for ln in lines), err
+
+
+def test_cli_ocr_off_leaves_a_scan_flagged_and_says_so(tmp_path):
+    """``budgetpdf extract --ocr off`` on a committed scan: no page is read from its image,
+    and the document's error says the pages have no text layer and that OCR is off."""
+    import pandas as pd
+
+    scan = Path(__file__).resolve().parents[1] / "fixtures" / "scans" / "changsha-p6-9-200dpi.pdf"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["extract", str(scan), "--out", str(out), "--jobs", "1", "--ocr", "off"])
+    assert result.exit_code != 2, result.output
+    docs = pd.read_parquet(out / "documents")
+    assert len(docs) == 1
+    error = docs.error.iloc[0]
+    assert "no text layer" in error and "OCR is off" in error, error
+    tables = pd.read_parquet(out / "tables")
+    assert not (tables.text_source == "ocr").any()
