@@ -280,11 +280,11 @@ def drop_repeats(img: np.ndarray, boxes: Sequence[tuple[float, float, float, flo
     out = []
     for i, b in enumerate(boxes):
         x0, top, x1, bottom = max(0, int(b[0])), max(0, int(b[1])), min(w, int(np.ceil(b[2]))), min(h, int(np.ceil(b[3])))
-        wider = [o for j, o in enumerate(boxes) if j != i and o[2] - o[0] > b[2] - b[0] and _inter(o, b) > 0]
         own = ink[top:bottom, x0:x1]
         total = int(own.sum())
         if total < 3:
             continue
+        wider = [o for j, o in enumerate(boxes) if j != i and o[2] - o[0] > b[2] - b[0] and _inter(o, b) > 0]
         if wider:
             inside = np.zeros_like(own)
             for o in wider:
@@ -607,7 +607,7 @@ def missed_ink(img: np.ndarray, boxes: Sequence[tuple[float, float, float, float
 
     if line_h <= 0:
         return []
-    _, ink = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink = _ink(img)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     small = np.nonzero(stats[:, cv2.CC_STAT_AREA] < max(4.0, 0.008 * line_h * line_h))[0]
     specks = np.array([i for i in small if not _dash(float(stats[i, cv2.CC_STAT_WIDTH]),

@@ -597,7 +597,7 @@ def stitch(table_id: int, members: Sequence[PageTable], joins: Sequence[JoinDeci
         decisions=tuple(decisions),
         captions=captions,
         form=form,
-        text_source="ocr" if any(m.text_source == "ocr" for m in members) else "pdf",
+        text_source="ocr" if ocr else "pdf",
     )
 
 
