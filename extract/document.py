@@ -121,6 +121,7 @@ def extract_document(
     doc_id = hashlib.sha256(data).hexdigest()
     results: list[PageResult] = []
     ocr = None  # raster.OcrPages, made at the first page that needs OCR
+    to_read: list[int] = []  # indices in results of the pages it reads
     opened = eng.open(data, settings)
     try:
         page_count = opened.page_count
@@ -135,8 +136,11 @@ def extract_document(
                     from .raster import OcrPages
 
                     ocr = OcrPages(data, settings)
-                res = ocr.read(res)
+                to_read.append(len(results))
             results.append(res)
+        if ocr is not None:  # all at once: words printed on several pages vote (ocrvote)
+            for k, res in zip(to_read, ocr.read_pages([results[k] for k in to_read])):
+                results[k] = res
     finally:
         opened.close()
         if ocr is not None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,12 +49,17 @@ class OcrUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class OcrChar:
-    """One recognised character: its text, left/right edge (image px) and confidence 0-1."""
+    """One recognised character: its text, left/right edge (image px) and confidence 0-1;
+    ``alternative``: the recogniser's next most probable character at the same CTC time
+    step (``""`` when none was kept) with its probability ``alternative_confidence``.
+    ``ocrvote`` decides between the two for words printed more than once."""
 
     text: str
     x0: float
     x1: float
     confidence: float
+    alternative: str = ""
+    alternative_confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -206,13 +211,17 @@ def bracket_width(ink: np.ndarray, x: float, opening: bool) -> str | None:
 
 
 def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0: float, x1: float,
-                height: float) -> tuple[OcrChar, ...]:
+                height: float, alternatives: Sequence[tuple[str, float]] = ()) -> tuple[OcrChar, ...]:
     """Characters of one run with edges that tile the run: the boundary between two
     neighbours is the midpoint of their centres, so a figure never gets a gap inside it
     (``9,266.22`` stays one word), except where the recogniser read a space, which
     leaves a gap of at least half the line height. ``centres`` in image px, one per
-    character of ``text``; the run's ends are clamped to ``x0``..``x1``."""
+    character of ``text``; the run's ends are clamped to ``x0``..``x1``. ``alternatives``:
+    per character of ``text``, the recogniser's next reading and its probability
+    (``OcrChar.alternative``), or empty."""
     n = len(text)
+    if len(alternatives) != n:
+        alternatives = [("", 0.0)] * n
     if n == 0:
         return ()
     half = [0.5 * height * (0.95 if _full_width(ch) else 0.55) for ch in text]
@@ -229,7 +238,7 @@ def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0:
         if ch == " ":
             continue
         a, b = lefts[i], max(rights[i], lefts[i] + 0.1)
-        out.append(OcrChar(ch, a, b, float(confs[i])))
+        out.append(OcrChar(ch, a, b, float(confs[i]), alternatives[i][0], float(alternatives[i][1])))
     # a space read between two glyphs must stay a visible gap (line_text puts a space at > 0.25 × size)
     res = list(out)
     k = 0
@@ -243,8 +252,8 @@ def place_chars(text: str, centres: Sequence[float], confs: Sequence[float], x0:
             need = 0.5 * height
             if gap < need:
                 cut = (need - gap) / 2
-                res[k - 1] = OcrChar(left.text, left.x0, max(left.x0 + 0.1, left.x1 - cut), left.confidence)
-                res[k] = OcrChar(right.text, min(right.x1 - 0.1, right.x0 + cut), right.x1, right.confidence)
+                res[k - 1] = replace(left, x1=max(left.x0 + 0.1, left.x1 - cut))
+                res[k] = replace(right, x0=min(right.x1 - 0.1, right.x0 + cut))
     return tuple(res)
 
 
@@ -894,6 +903,55 @@ class _Alphabet:
         return getattr(self._session, name)
 
 
+class _Candidates:
+    """An onnxruntime session (as rapidocr's ``TextRecognizer`` calls it) that also keeps,
+    for each batch it runs, the ``k`` most probable classes at every CTC time step: an
+    index array and a probability array, each (batch, time steps, k), best first. The
+    decoder reads the first; the second is the recogniser's alternative reading of a
+    character (``OcrChar.alternative``). Kept only while ``recording`` (set by
+    ``RapidOcrReader._recognise``), so other calls of the recogniser keep nothing."""
+
+    def __init__(self, session, k: int = 3):
+        self._session, self._k = session, k
+        self.recording = False
+        self.batches: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __call__(self, x):
+        out = self._session(x)
+        if not self.recording:
+            return out
+        probs = out[0]
+        idx = np.argpartition(-probs, self._k, axis=-1)[..., :self._k]
+        top = np.take_along_axis(probs, idx, axis=-1)
+        order = np.argsort(-top, axis=-1)
+        self.batches.append((np.take_along_axis(idx, order, -1), np.take_along_axis(top, order, -1)))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+def ctc_alternatives(idx: np.ndarray, probs: np.ndarray, alphabet: Sequence[str]) -> list[tuple[str, float]]:
+    """Per character that greedy CTC decoding reads from one crop's time steps, the next
+    most probable character at its time step and that probability (``("", 0.0)`` when
+    the next candidates are the blank or the same character). ``idx``/``probs``: (time
+    steps, k) class indices and probabilities, best first (``_Candidates``); class 0 is
+    the CTC blank and class ``j`` is ``alphabet[j]``, as rapidocr's ``CTCLabelDecode``
+    reads them, so the list aligns with the decoded text character for character."""
+    best = idx[:, 0]
+    selected = best != 0
+    selected[1:] &= best[1:] != best[:-1]
+    out = []
+    for t in np.flatnonzero(selected):
+        alt = ("", 0.0)
+        for j, p in zip(idx[t, 1:], probs[t, 1:]):
+            if j != 0 and j != best[t] and 0 < j < len(alphabet):
+                alt = (alphabet[j], float(p))
+                break
+        out.append(alt)
+    return out
+
+
 class RapidOcrReader:
     """PP-OCR through onnxruntime, every model from an installed wheel: PP-OCRv4
     detection and recognition (``rapidocr-onnxruntime``), and PP-OCRv6 small
@@ -937,6 +995,7 @@ class RapidOcrReader:
             pass
         self.det = TextDetector(cfg["Det"])
         self.rec = TextRecognizer(cfg["Rec"])
+        self.rec.session = _Candidates(self.rec.session)
         paths = [cfg["Det"]["model_path"], cfg["Rec"]["model_path"]]
         self.version = getattr(ro, "__version__", None) or _dist_version("rapidocr-onnxruntime")
         self.line_rec = None
@@ -947,7 +1006,7 @@ class RapidOcrReader:
             v4 = set(self.rec.postprocess_op.character)
             allowed = np.array([c in v4 for c in self.line_rec.postprocess_op.character], dtype=np.float32)
             allowed[0] = 1.0  # the CTC blank
-            self.line_rec.session = _Alphabet(self.line_rec.session, allowed)
+            self.line_rec.session = _Candidates(_Alphabet(self.line_rec.session, allowed))
             paths.append(str(line_path))
             self.version = f"{self.version} + rapidocr {_dist_version('rapidocr')} {line_path.stem}"
         self.model_paths = tuple(paths)  # inside the installed packages
@@ -1029,6 +1088,7 @@ class RapidOcrReader:
             flat_chars = [ch for wd in words for ch in wd]
             flat_cols = [c for wc in cols for c in wc]
             confs = res[2][4] if len(res[2]) > 4 else [score] * len(text)
+            alts = list(res[3]) if len(res) > 3 and len(res[3]) == len(text) else [("", 0.0)] * len(text)
             if len(flat_chars) != len(text) or len(flat_cols) != len(text) or t_eff <= 0:
                 # no usable time steps: spread the characters evenly over the box
                 step = (x1 - x0) / max(len(text), 1)
@@ -1036,22 +1096,29 @@ class RapidOcrReader:
             else:  # time steps span the crop (margin included)
                 centres = [ca + (c + 0.5) / t_eff * (cb - ca) for c in flat_cols]
             ink = _ink(crop)
+            read_as = text
             text, measured = self._measure_brackets(text, ink, [c - ca for c in centres])
             if len(confs) != len(text):
                 confs = [score] * len(text)
+            if len(alts) != len(text):
+                alts = [("", 0.0)] * len(text)
+            # a mark measured on the image keeps no alternative: the recogniser's is not put to a vote
+            alts = [("", 0.0) if i in measured or a != b else alt for i, (a, b, alt) in enumerate(zip(read_as, text, alts))]
             for k in reversed(false_spaces(text) if " " in text else []):
                 text = text[:k] + text[k + 1:]  # a space the recogniser read beside full-width punctuation
                 centres = list(centres[:k]) + list(centres[k + 1:])
                 confs = list(confs[:k]) + list(confs[k + 1:])
+                alts = alts[:k] + alts[k + 1:]
                 measured = frozenset(i - 1 if i > k else i for i in measured if i != k)
             dashes = missed_dashes(ink, text, [c - ca for c in centres]) if len(text) >= 2 else []
             for k, cx in reversed(dashes):  # hyphens the recogniser dropped, read by their shape
                 text = text[:k] + "-" + text[k:]
                 centres = list(centres[:k]) + [ca + cx] + list(centres[k:])
                 confs = list(confs[:k]) + [SIGN_CONFIDENCE] + list(confs[k:])
+                alts = alts[:k] + [("", 0.0)] + alts[k:]
                 measured = frozenset(i + 1 if i >= k else i for i in measured)
             text = canonical_text(text, measured)
-            chars = place_chars(text, centres, confs, x0, x1, bottom - top)
+            chars = place_chars(text, centres, confs, x0, x1, bottom - top, alts)
             if chars:
                 runs.append(TextRun(x0, top, x1, bottom, chars))
         return runs
@@ -1078,15 +1145,17 @@ class RapidOcrReader:
         if len(aconfs) != len(atext):
             return res
         out = list(text)
+        alts = list(res[3]) if len(res) > 3 and len(res[3]) == len(text) else [("", 0.0)] * len(text)
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, text, atext, autojunk=False).get_opcodes():
             if op != "replace" or i2 - i1 != j2 - j1:
                 continue
             for i, j in zip(range(i1, i2), range(j1, j2)):
                 if i in unsure and _ideograph(atext[j]) and aconfs[j] >= confs[i] + 0.1:
+                    alts[i] = (out[i], confs[i])  # PP-OCRv6's reading becomes the alternative
                     out[i], confs[i] = atext[j], aconfs[j]
         if out == list(text):
             return res
-        return ("".join(out), res[1], tuple(res[2][:4]) + (confs,) + tuple(res[2][5:]))
+        return ("".join(out), res[1], tuple(res[2][:4]) + (confs,) + tuple(res[2][5:]), alts)
 
     def read_lone(self, crop: np.ndarray, res, line_h: float):
         """A lone glyph (a box at most 1.6 lines wide; ``crop``: uint8 grey, ink dark)
@@ -1130,8 +1199,10 @@ class RapidOcrReader:
         return res
 
     def _recognise(self, crops: list[np.ndarray], is_line: list[bool]) -> list:
-        """rapidocr's result per crop (text, score, word boxes): lines by the line
-        recogniser when there is one, the rest by PP-OCRv4."""
+        """rapidocr's result per crop (text, score, word boxes) with a fourth item, the
+        alternative reading of each character of the text (``ctc_alternatives``; empty
+        when it does not align): lines by the line recogniser when there is one, the
+        rest by PP-OCRv4."""
         import cv2
 
         bgr = [cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]
@@ -1140,10 +1211,25 @@ class RapidOcrReader:
                   (self.rec, [i for i, f in enumerate(is_line) if not f])] if self.line_rec is not None \
             else [(self.rec, list(range(len(crops))))]
         for rec, idx in groups:
-            if idx:
+            if not idx:
+                continue
+            rec.session.batches, rec.session.recording = [], True
+            try:
                 res, _ = rec([bgr[i] for i in idx], return_word_box=True)
-                for i, r in zip(idx, res):
-                    results[i] = r
+            finally:
+                rec.session.recording = False
+            # rapidocr runs the crops in batches of rec_batch_num, sorted by aspect ratio
+            order = np.argsort(np.array([bgr[i].shape[1] / float(bgr[i].shape[0]) for i in idx]))
+            batches, n = rec.session.batches, rec.rec_batch_num
+            alphabet = rec.postprocess_op.character
+            for s, k in enumerate(order):
+                alts: list = []
+                if s // n < len(batches):
+                    cand_idx, cand_p = batches[s // n]
+                    alts = ctc_alternatives(cand_idx[s % n], cand_p[s % n], alphabet)
+                r = res[k]
+                results[idx[k]] = (r[0], r[1], r[2], alts if len(alts) == len(r[0]) else [])
+            rec.session.batches = []
         return results
 
     @staticmethod

@@ -18,8 +18,9 @@ Steps, each a function here:
    ``ocr_min_vruling`` pt tall, longer than any CJK stroke at body sizes); each
    connected piece becomes a ``Segment`` in PDF points. The rulings are then erased from
    the image the reader sees, so no ``|`` or ``一`` is read off a ruling.
-5. The OCR reader (``ocr.py``) gives text runs with per-character positions; each
-   character becomes a glyph dict (``text``, ``x0``..``bottom`` in pt, ``size``,
+5. The OCR reader (``ocr.py``) gives text runs with per-character positions; once
+   every flagged page of the document is read, words printed more than once vote on
+   their unsure characters (``ocrvote.py``); each character becomes a glyph dict (``text``, ``x0``..``bottom`` in pt, ``size``,
    ``upright``, ``dir`` 0, ``confidence``).
 
 OpenCV (installed with camelot) does the image work; we keep our own skew and ruling
@@ -30,6 +31,7 @@ directly (camelot's lattice finder works on a whole page and returns its own tab
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -238,14 +240,11 @@ def runs_to_chars(runs: list[TextRun], scale: float) -> list[Char]:
     return chars
 
 
-def page_image_primitives(gray: np.ndarray, page_no: int, width: float, height: float, rotation: int, reader,
-                          settings: ExtractSettings, dpi: float) -> tuple[PagePrimitives, float]:
-    """Primitives of one rendered page (``gray``: uint8, as displayed, ``dpi``) read by
-    ``reader``; also the skew angle found (degrees, anticlockwise).
-
-    ``width``/``height``: the page size in pt as displayed; glyphs and rulings are in pt
-    of the deskewed page.
-    """
+def read_page_image(gray: np.ndarray, reader, settings: ExtractSettings, dpi: float
+                    ) -> tuple[list[TextRun], list[Segment], float]:
+    """One rendered page (``gray``: uint8, as displayed, ``dpi``) read by ``reader``:
+    its text runs (image px of the deskewed page), its rulings (``Segment``s, pt) and
+    the skew angle found (degrees, anticlockwise)."""
     flat = flatten(gray, dpi)
     ink = ink_mask(flat)
     angle = estimate_skew(ink, settings.ocr_max_skew)
@@ -257,13 +256,30 @@ def page_image_primitives(gray: np.ndarray, page_no: int, width: float, height: 
     clean[lines > 0] = 255
     px = dpi / 72.0
     vr = [(s.pos * px, s.a * px, s.b * px) for s in segs if s.orient == "v"]
-    runs = reader.read(clean, vr)
-    chars = runs_to_chars(runs, 1.0 / px)
-    prims = PagePrimitives(
-        page=page_no, width=width, height=height, rotation=rotation, chars=tuple(chars), segments=tuple(segs),
-        images=(), text_source="ocr",
-    )
-    return prims, angle
+    return reader.read(clean, vr), segs, angle
+
+
+def ocr_primitives(runs: list[TextRun], segs: list[Segment], page_no: int, width: float, height: float,
+                   rotation: int, dpi: float) -> PagePrimitives:
+    """The ``PagePrimitives(text_source="ocr")`` of a page read from its image: ``runs``
+    in image px at ``dpi``, ``segs`` in pt, ``width``/``height`` the page size in pt as
+    displayed."""
+    chars = runs_to_chars(runs, 72.0 / dpi)
+    return PagePrimitives(page=page_no, width=width, height=height, rotation=rotation, chars=tuple(chars),
+                          segments=tuple(segs), images=(), text_source="ocr")
+
+
+def page_image_primitives(gray: np.ndarray, page_no: int, width: float, height: float, rotation: int, reader,
+                          settings: ExtractSettings, dpi: float) -> tuple[PagePrimitives, float]:
+    """Primitives of one rendered page (``gray``: uint8, as displayed, ``dpi``) read by
+    ``reader``, on its own (no vote with other pages); also the skew angle found
+    (degrees, anticlockwise).
+
+    ``width``/``height``: the page size in pt as displayed; glyphs and rulings are in pt
+    of the deskewed page.
+    """
+    runs, segs, angle = read_page_image(gray, reader, settings, dpi)
+    return ocr_primitives(runs, segs, page_no, width, height, rotation, dpi), angle
 
 
 def skew_note(angle: float) -> str:
@@ -297,26 +313,53 @@ class OcrPages:
             self.unavailable = str(e)
 
     def read(self, result: PageResult) -> PageResult:
-        """The page of ``result`` (a page that ``needs_ocr``) read from its image; the
-        PageInfo keeps the text layer's flags, with ``text_source="ocr"``."""
-        info = result.info
-        if self.reader is None:
-            return result
-        try:
-            import pypdfium2 as pdfium
+        """The page of ``result`` (a page that ``needs_ocr``) read from its image on its
+        own: ``read_pages([result])[0]``."""
+        return self.read_pages([result])[0]
 
-            if self._pdf is None:
-                self._pdf = pdfium.PdfDocument(self._data)
-            dpi = self.settings.ocr_dpi
-            gray = render_gray(self._pdf, info.page, dpi)
-            prims, angle = page_image_primitives(gray, info.page, info.width, info.height, info.rotation,
-                                                 self.reader, self.settings, dpi)
-            got = analyse_page(prims, self.settings, f"ocr:{self.reader.name}")
-        except Exception as e:  # a page OCR cannot read stays flagged, the document goes on
-            return PageResult(info, result.tables, (*result.warnings, f"page {info.page}: OCR failed: {e!r}"))
-        note = f"{self.reader.name} {self.reader.version or ''}".strip() + f", {dpi} dpi, skew {skew_note(angle)}"
-        new_info = replace(info, lines=got.info.lines, text_source="ocr", ocr=note)
-        return PageResult(new_info, got.tables, (*got.warnings, f"page {info.page}: read by OCR ({note})"))
+    def read_pages(self, results: Sequence[PageResult]) -> list[PageResult]:
+        """The pages of ``results`` (each ``needs_ocr``, of this document) read from their
+        images, in the same order; each PageInfo keeps the text layer's flags, with
+        ``text_source="ocr"``. Every page is read before any page's tables are built,
+        so that words printed on several pages vote on their unsure characters
+        (``ocrvote.vote_repeated_words``). A page whose OCR fails keeps its flags and
+        gets a warning."""
+        if self.reader is None:
+            return list(results)
+        import pypdfium2 as pdfium
+
+        from .ocrvote import vote_repeated_words
+
+        dpi = self.settings.ocr_dpi
+        out: list[PageResult] = list(results)
+        read: list[tuple[int, list, list, float]] = []  # index in results, runs, segments, skew
+        for k, result in enumerate(results):
+            try:
+                if self._pdf is None:
+                    self._pdf = pdfium.PdfDocument(self._data)
+                gray = render_gray(self._pdf, result.info.page, dpi)
+                runs, segs, angle = read_page_image(gray, self.reader, self.settings, dpi)
+            except Exception as e:  # a page OCR cannot read stays flagged, the document goes on
+                out[k] = self._failed(result, e)
+                continue
+            read.append((k, runs, segs, angle))
+        voted, _ = vote_repeated_words([runs for _, runs, _, _ in read])
+        for (k, _, segs, angle), runs in zip(read, voted):
+            result, info = results[k], results[k].info
+            try:
+                prims = ocr_primitives(runs, segs, info.page, info.width, info.height, info.rotation, dpi)
+                got = analyse_page(prims, self.settings, f"ocr:{self.reader.name}")
+            except Exception as e:
+                out[k] = self._failed(result, e)
+                continue
+            note = f"{self.reader.name} {self.reader.version or ''}".strip() + f", {dpi} dpi, skew {skew_note(angle)}"
+            new_info = replace(info, lines=got.info.lines, text_source="ocr", ocr=note)
+            out[k] = PageResult(new_info, got.tables, (*got.warnings, f"page {info.page}: read by OCR ({note})"))
+        return out
+
+    @staticmethod
+    def _failed(result: PageResult, e: Exception) -> PageResult:
+        return PageResult(result.info, result.tables, (*result.warnings, f"page {result.info.page}: OCR failed: {e!r}"))
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -324,5 +367,5 @@ class OcrPages:
             self._pdf = None
 
 
-__all__ = ["OcrPages", "estimate_skew", "find_rulings", "flatten", "ink_mask", "page_image_primitives", "render_gray", "rotate",
-           "runs_to_chars"]
+__all__ = ["OcrPages", "estimate_skew", "find_rulings", "flatten", "ink_mask", "ocr_primitives", "page_image_primitives",
+           "read_page_image", "render_gray", "rotate", "runs_to_chars"]

@@ -870,6 +870,33 @@ def test_an_ideograph_the_line_reader_is_unsure_of_gets_a_second_opinion(tmp_pat
     assert goals <= texts, [t for t in texts if "农村最低生活保障金" in t]
 
 
+def test_a_word_printed_twice_votes_on_its_unsure_character(tmp_path, monkeypatch):
+    """Baisha p. 27 as ``bench/ocr.py`` scans the whole document at 200 dpi (same seed):
+    both recognisers read the 年度目标 cell's 公墓 as 公基 (PP-OCRv6: 基 0.69, 墓 0.31),
+    and the project name beside it as 公墓 (墓 0.82). With the vote (``ocrvote``) the
+    cell is the truth's goal; without it, it is not."""
+    import zlib
+
+    from budgetpdf.extract import ocrvote
+    from fixtures.generator.scan import write_scan
+
+    key = "baisha-civil-affairs-2021-budget"
+    scan = tmp_path / "baisha200.pdf"
+    write_scan(BAISHA, scan, list(range(1, 28)), 200, zlib.crc32(f"{key}:200".encode()))
+    truth = json.loads((DOCS / f"{key}.truth.json").read_text("utf-8"))
+    goals = {squash(t["goal"]) for t in truth["performance_targets"] if t["project_name"] == "公益性公墓建设"}
+    assert len(goals) == 1
+    settings = replace(DEFAULT_SETTINGS, ocr_threads=1)
+
+    def cell_texts():
+        doc = extract_document(scan, pages=[27], settings=settings)
+        return {squash(c.text) for t in doc.tables for c in t.cells if c.text}
+
+    assert goals <= cell_texts()
+    monkeypatch.setattr(ocrvote, "vote_repeated_words", lambda pages: ([list(p) for p in pages], 0))
+    assert not goals & cell_texts()  # the premise: without the vote the cell is misread
+
+
 @pytest.mark.parametrize("dpi", [200, 150])
 def test_lone_comparators_are_read_and_no_figure_or_ideograph_becomes_one(dpi):
     """The reader's decision on a lone glyph (``RapidOcrReader.read_lone``) over the scanned
