@@ -921,10 +921,22 @@ class _Candidates:
         if not self.recording:
             return out
         probs = out[0]
-        idx = np.argpartition(-probs, self._k, axis=-1)[..., :self._k]
-        top = np.take_along_axis(probs, idx, axis=-1)
-        order = np.argsort(-top, axis=-1)
-        self.batches.append((np.take_along_axis(idx, order, -1), np.take_along_axis(top, order, -1)))
+        best = probs.argmax(-1)
+        idx = np.zeros(best.shape + (self._k,), dtype=np.int64)
+        top = np.zeros(best.shape + (self._k,), dtype=np.float32)
+        idx[..., 0] = best
+        top[..., 0] = np.take_along_axis(probs, best[..., None], -1)[..., 0]
+        # the other candidates only where greedy decoding reads a character (the rest is blank)
+        read = best != 0
+        read[:, 1:] &= best[:, 1:] != best[:, :-1]
+        if read.any():
+            rows = probs[read]
+            part = np.argpartition(-rows, self._k, axis=-1)[:, :self._k]
+            p = np.take_along_axis(rows, part, -1)
+            order = np.argsort(-p, axis=-1)
+            idx[read] = np.take_along_axis(part, order, -1)
+            top[read] = np.take_along_axis(p, order, -1)
+        self.batches.append((idx, top))
         return out
 
     def __getattr__(self, name):
