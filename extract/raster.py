@@ -344,7 +344,7 @@ class OcrPages:
                 continue
             read.append((k, runs, segs, angle))
         voted, _ = vote_repeated_words([runs for _, runs, _, _ in read])
-        for (k, _, segs, angle), runs in zip(read, voted):
+        for (k, first, segs, angle), runs in zip(read, voted):
             result, info = results[k], results[k].info
             try:
                 prims = ocr_primitives(runs, segs, info.page, info.width, info.height, info.rotation, dpi)
@@ -353,6 +353,9 @@ class OcrPages:
                 out[k] = self._failed(result, e)
                 continue
             note = f"{self.reader.name} {self.reader.version or ''}".strip() + f", {dpi} dpi, skew {skew_note(angle)}"
+            n_voted = sum(a.text != b.text for ra, rb in zip(first, runs) for a, b in zip(ra.chars, rb.chars))
+            if n_voted:
+                note += f"; {n_voted} unsure character{'s' if n_voted > 1 else ''} decided by the word's other printings"
             new_info = replace(info, lines=got.info.lines, text_source="ocr", ocr=note)
             out[k] = PageResult(new_info, got.tables, (*got.warnings, f"page {info.page}: read by OCR ({note})"))
         return out

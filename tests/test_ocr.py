@@ -874,7 +874,8 @@ def test_a_word_printed_twice_votes_on_its_unsure_character(tmp_path, monkeypatc
     """Baisha p. 27 as ``bench/ocr.py`` scans the whole document at 200 dpi (same seed):
     both recognisers read the 年度目标 cell's 公墓 as 公基 (PP-OCRv6: 基 0.69, 墓 0.31),
     and the project name beside it as 公墓 (墓 0.82). With the vote (``ocrvote``) the
-    cell is the truth's goal; without it, it is not."""
+    cell is the truth's goal and the page's warning says characters were decided so;
+    without it, neither."""
     import zlib
 
     from budgetpdf.extract import ocrvote
@@ -888,13 +889,17 @@ def test_a_word_printed_twice_votes_on_its_unsure_character(tmp_path, monkeypatc
     assert len(goals) == 1
     settings = replace(DEFAULT_SETTINGS, ocr_threads=1)
 
-    def cell_texts():
+    def read():
         doc = extract_document(scan, pages=[27], settings=settings)
-        return {squash(c.text) for t in doc.tables for c in t.cells if c.text}
+        said = [w for w in doc.warnings if "decided by the word's other printings" in w]
+        return {squash(c.text) for t in doc.tables for c in t.cells if c.text}, said
 
-    assert goals <= cell_texts()
+    texts, said = read()
+    assert goals <= texts
+    assert said and said[0].startswith("page 27: read by OCR")
     monkeypatch.setattr(ocrvote, "vote_repeated_words", lambda pages: ([list(p) for p in pages], 0))
-    assert not goals & cell_texts()  # the premise: without the vote the cell is misread
+    texts, said = read()
+    assert not goals & texts and not said  # the premise: without the vote the cell is misread
 
 
 @pytest.mark.parametrize("dpi", [200, 150])
