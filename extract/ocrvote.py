@@ -9,9 +9,10 @@ as 公墓 in the project name beside it (墓 0.82, 基 0.18); both models' first
 of the cell were 基.
 
 The rule (``vote_repeated_words``): a character read with probability under
-``UNSURE_BELOW`` (or whose alternative has more than ``1 - UNSURE_BELOW``: where PP-OCRv4's
-second opinion overrode PP-OCRv6, 墓 0.55 against 基 0.98 on Baisha p. 15) whose next reading at the same CTC time step (``OcrChar.alternative``)
-is also an ideograph (or the other width of a comma, ``WIDTH_PAIRS``) is decided
+``UNSURE_BELOW`` (or whose alternative has more than ``1 - UNSURE_BELOW``: where
+PP-OCRv4's second opinion overrode PP-OCRv6, 墓 0.55 against 基 0.98 on Baisha p. 15)
+whose next reading at the same CTC time step (``OcrChar.alternative``) is also an
+ideograph (or the other width of a comma, ``WIDTH_PAIRS``) is decided
 between the two by every place in the document where the same ``CONTEXT`` characters
 stand around it: two on each side, or, at the start or end of a run (a cell's text
 wraps), all four on the side there is. Each place gives each of the two characters the
@@ -22,7 +23,9 @@ place nothing changes. Figures are never changed (the identity checks flag a mis
 figure instead), nor marks that ``ocr.py`` measures on the image.
 
 It needs the whole document's runs, so ``raster.OcrPages`` reads every flagged page
-before it builds any page's tables. Our own code: no library pools OCR readings of a
+before it builds any page's tables; each page's OCR note says how many of its
+characters the vote changed. It cannot mend a word misread with confidence in most of
+its printings (one of three seeds of Baisha's 200 dpi scan: ``bench/README.md``). Our own code: no library pools OCR readings of a
 word across a document; this is a few dictionary passes over the runs.
 """
 
