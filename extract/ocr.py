@@ -926,9 +926,7 @@ class _Candidates:
         top = np.zeros(best.shape + (self._k,), dtype=np.float32)
         idx[..., 0] = best
         top[..., 0] = np.take_along_axis(probs, best[..., None], -1)[..., 0]
-        # the other candidates only where greedy decoding reads a character (the rest is blank)
-        read = best != 0
-        read[:, 1:] &= best[:, 1:] != best[:, :-1]
+        read = ctc_read_steps(best)  # the other candidates only where a character is read
         if read.any():
             rows = probs[read]
             part = np.argpartition(-rows, self._k, axis=-1)[:, :self._k]
@@ -943,6 +941,16 @@ class _Candidates:
         return getattr(self._session, name)
 
 
+def ctc_read_steps(best: np.ndarray) -> np.ndarray:
+    """Which time steps greedy CTC decoding reads a character at, as rapidocr's
+    ``CTCLabelDecode`` does: the best class is not the blank (0) and differs from the
+    step before. ``best``: the best class per time step, time on the last axis; a bool
+    array of the same shape."""
+    read = best != 0
+    read[..., 1:] &= best[..., 1:] != best[..., :-1]
+    return read
+
+
 def ctc_alternatives(idx: np.ndarray, probs: np.ndarray, alphabet: Sequence[str]) -> list[tuple[str, float]]:
     """Per character that greedy CTC decoding reads from one crop's time steps, the next
     most probable character at its time step and that probability (``("", 0.0)`` when
@@ -951,17 +959,25 @@ def ctc_alternatives(idx: np.ndarray, probs: np.ndarray, alphabet: Sequence[str]
     the CTC blank and class ``j`` is ``alphabet[j]``, as rapidocr's ``CTCLabelDecode``
     reads them, so the list aligns with the decoded text character for character."""
     best = idx[:, 0]
-    selected = best != 0
-    selected[1:] &= best[1:] != best[:-1]
     out = []
-    for t in np.flatnonzero(selected):
+    for t in np.flatnonzero(ctc_read_steps(best)):
         alt = ("", 0.0)
         for j, p in zip(idx[t, 1:], probs[t, 1:]):
-            if j != 0 and j != best[t] and 0 < j < len(alphabet):
+            if j != best[t] and 0 < j < len(alphabet):
                 alt = (alphabet[j], float(p))
                 break
         out.append(alt)
     return out
+
+
+def _alternatives_of(res) -> list[tuple[str, float]]:
+    """The alternative reading of each character of a recogniser result ``res`` (its
+    fourth item, from ``RapidOcrReader._recognise``), or none kept when it does not
+    align with the text."""
+    text = res[0]
+    if len(res) > 3 and len(res[3]) == len(text):
+        return list(res[3])
+    return [("", 0.0)] * len(text)
 
 
 class RapidOcrReader:
@@ -1100,7 +1116,7 @@ class RapidOcrReader:
             flat_chars = [ch for wd in words for ch in wd]
             flat_cols = [c for wc in cols for c in wc]
             confs = res[2][4] if len(res[2]) > 4 else [score] * len(text)
-            alts = list(res[3]) if len(res) > 3 and len(res[3]) == len(text) else [("", 0.0)] * len(text)
+            alts = _alternatives_of(res)
             if len(flat_chars) != len(text) or len(flat_cols) != len(text) or t_eff <= 0:
                 # no usable time steps: spread the characters evenly over the box
                 step = (x1 - x0) / max(len(text), 1)
@@ -1112,8 +1128,6 @@ class RapidOcrReader:
             text, measured = self._measure_brackets(text, ink, [c - ca for c in centres])
             if len(confs) != len(text):
                 confs = [score] * len(text)
-            if len(alts) != len(text):
-                alts = [("", 0.0)] * len(text)
             # a mark measured on the image keeps no alternative: the recogniser's is not put to a vote
             alts = [("", 0.0) if i in measured or a != b else alt for i, (a, b, alt) in enumerate(zip(read_as, text, alts))]
             for k in reversed(false_spaces(text) if " " in text else []):
@@ -1157,7 +1171,7 @@ class RapidOcrReader:
         if len(aconfs) != len(atext):
             return res
         out = list(text)
-        alts = list(res[3]) if len(res) > 3 and len(res[3]) == len(text) else [("", 0.0)] * len(text)
+        alts = _alternatives_of(res)
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, text, atext, autojunk=False).get_opcodes():
             if op != "replace" or i2 - i1 != j2 - j1:
                 continue

@@ -25,8 +25,9 @@ figure instead), nor marks that ``ocr.py`` measures on the image.
 It needs the whole document's runs, so ``raster.OcrPages`` reads every flagged page
 before it builds any page's tables; each page's OCR note says how many of its
 characters the vote changed. It cannot mend a word misread with confidence in most of
-its printings (one of three seeds of Baisha's 200 dpi scan: ``bench/README.md``). Our own code: no library pools OCR readings of a
-word across a document; this is a few dictionary passes over the runs.
+its printings (one of three seeds of Baisha's 200 dpi scan: ``bench/README.md``).
+Our own code: no library pools OCR readings of a word across a document; this is a few
+dictionary passes over the runs.
 """
 
 from __future__ import annotations
@@ -82,12 +83,12 @@ def _probability(c: OcrChar, ch: str) -> float:
     return 0.0
 
 
-def vote_repeated_words(pages: Sequence[Sequence[TextRun]]) -> tuple[list[list[TextRun]], int]:
+def vote_repeated_words(pages: Sequence[Sequence[TextRun]]) -> tuple[list[list[TextRun]], list[int]]:
     """``pages``: each OCR'd page's text runs (``RapidOcrReader.read``). Returns the runs
     with each unsure ideograph decided by the document's other printings of the same
-    word (see the module docstring), and how many characters changed. Positions,
-    runs and all other characters are unchanged; a changed character keeps the one it
-    replaced as its ``alternative``."""
+    word (see the module docstring), and how many characters changed on each page.
+    Positions, runs and all other characters are unchanged; a changed character keeps
+    the one it replaced as its ``alternative``."""
     places: dict[tuple[int, str, str], list[OcrChar]] = defaultdict(list)
     for runs in pages:
         for run in runs:
@@ -95,9 +96,10 @@ def vote_repeated_words(pages: Sequence[Sequence[TextRun]]) -> tuple[list[list[T
             for i, c in enumerate(run.chars):
                 for k in range(max(0, CONTEXT - (n - 1 - i)), min(i, CONTEXT) + 1):
                     places[_key(run.chars, i, k)].append(c)
-    changed = 0
+    changed: list[int] = []
     out: list[list[TextRun]] = []
     for runs in pages:
+        changed.append(0)
         new_runs = []
         for run in runs:
             chars = list(run.chars)
@@ -116,7 +118,7 @@ def vote_repeated_words(pages: Sequence[Sequence[TextRun]]) -> tuple[list[list[T
                     share = 1.0 / (1.0 + math.exp(votes[c.text] - votes[c.alternative]))
                     chars[i] = replace(c, text=c.alternative, confidence=share, alternative=c.text,
                                        alternative_confidence=1.0 - share)
-                    changed += 1
+                    changed[-1] += 1
             new_runs.append(run if chars == list(run.chars) else replace(run, chars=tuple(chars)))
         out.append(new_runs)
     return out, changed

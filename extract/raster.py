@@ -20,8 +20,8 @@ Steps, each a function here:
    the image the reader sees, so no ``|`` or ``一`` is read off a ruling.
 5. The OCR reader (``ocr.py``) gives text runs with per-character positions; once
    every flagged page of the document is read, words printed more than once vote on
-   their unsure characters (``ocrvote.py``); each character becomes a glyph dict (``text``, ``x0``..``bottom`` in pt, ``size``,
-   ``upright``, ``dir`` 0, ``confidence``).
+   their unsure characters (``ocrvote.py``); each character becomes a glyph dict
+   (``text``, ``x0``..``bottom`` in pt, ``size``, ``upright``, ``dir`` 0, ``confidence``).
 
 OpenCV (installed with camelot) does the image work; we keep our own skew and ruling
 steps because they are a few array operations each and feed our ``Segment`` type
@@ -269,19 +269,6 @@ def ocr_primitives(runs: list[TextRun], segs: list[Segment], page_no: int, width
                           segments=tuple(segs), images=(), text_source="ocr")
 
 
-def page_image_primitives(gray: np.ndarray, page_no: int, width: float, height: float, rotation: int, reader,
-                          settings: ExtractSettings, dpi: float) -> tuple[PagePrimitives, float]:
-    """Primitives of one rendered page (``gray``: uint8, as displayed, ``dpi``) read by
-    ``reader``, on its own (no vote with other pages); also the skew angle found
-    (degrees, anticlockwise).
-
-    ``width``/``height``: the page size in pt as displayed; glyphs and rulings are in pt
-    of the deskewed page.
-    """
-    runs, segs, angle = read_page_image(gray, reader, settings, dpi)
-    return ocr_primitives(runs, segs, page_no, width, height, rotation, dpi), angle
-
-
 def skew_note(angle: float) -> str:
     return f"{angle:+.2f}°" if not math.isclose(angle, 0.0, abs_tol=0.005) else "0°"
 
@@ -290,7 +277,7 @@ class OcrPages:
     """Reads flagged pages of one PDF from their images (opened lazily by ``extract_document``).
 
     ``unavailable`` is None when a reader is ready, else why pages cannot be OCR'd
-    (the message names the install command). ``read`` never raises: a page whose OCR
+    (the message names the install command). ``read_pages`` never raises: a page whose OCR
     fails keeps its flags and gets a warning.
     """
 
@@ -311,11 +298,6 @@ class OcrPages:
             self.reader = get_reader(name, settings.ocr_threads)
         except OcrUnavailable as e:
             self.unavailable = str(e)
-
-    def read(self, result: PageResult) -> PageResult:
-        """The page of ``result`` (a page that ``needs_ocr``) read from its image on its
-        own: ``read_pages([result])[0]``."""
-        return self.read_pages([result])[0]
 
     def read_pages(self, results: Sequence[PageResult]) -> list[PageResult]:
         """The pages of ``results`` (each ``needs_ocr``, of this document) read from their
@@ -343,8 +325,8 @@ class OcrPages:
                 out[k] = self._failed(result, e)
                 continue
             read.append((k, runs, segs, angle))
-        voted, _ = vote_repeated_words([runs for _, runs, _, _ in read])
-        for (k, first, segs, angle), runs in zip(read, voted):
+        voted, n_voted = vote_repeated_words([runs for _, runs, _, _ in read])
+        for (k, _, segs, angle), runs, n in zip(read, voted, n_voted):
             result, info = results[k], results[k].info
             try:
                 prims = ocr_primitives(runs, segs, info.page, info.width, info.height, info.rotation, dpi)
@@ -353,9 +335,8 @@ class OcrPages:
                 out[k] = self._failed(result, e)
                 continue
             note = f"{self.reader.name} {self.reader.version or ''}".strip() + f", {dpi} dpi, skew {skew_note(angle)}"
-            n_voted = sum(a.text != b.text for ra, rb in zip(first, runs) for a, b in zip(ra.chars, rb.chars))
-            if n_voted:
-                note += f"; {n_voted} unsure character{'s' if n_voted > 1 else ''} decided by the word's other printings"
+            if n:
+                note += f"; {n} unsure character{'s' if n > 1 else ''} decided by the word's other printings"
             new_info = replace(info, lines=got.info.lines, text_source="ocr", ocr=note)
             out[k] = PageResult(new_info, got.tables, (*got.warnings, f"page {info.page}: read by OCR ({note})"))
         return out
@@ -370,5 +351,5 @@ class OcrPages:
             self._pdf = None
 
 
-__all__ = ["OcrPages", "estimate_skew", "find_rulings", "flatten", "ink_mask", "ocr_primitives", "page_image_primitives",
-           "read_page_image", "render_gray", "rotate", "runs_to_chars"]
+__all__ = ["OcrPages", "estimate_skew", "find_rulings", "flatten", "ink_mask", "ocr_primitives", "read_page_image",
+           "render_gray", "rotate", "runs_to_chars"]

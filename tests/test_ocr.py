@@ -897,7 +897,7 @@ def test_a_word_printed_twice_votes_on_its_unsure_character(tmp_path, monkeypatc
     texts, said = read()
     assert goals <= texts
     assert said and said[0].startswith("page 27: read by OCR")
-    monkeypatch.setattr(ocrvote, "vote_repeated_words", lambda pages: ([list(p) for p in pages], 0))
+    monkeypatch.setattr(ocrvote, "vote_repeated_words", lambda pages: ([list(p) for p in pages], [0] * len(pages)))
     texts, said = read()
     assert not goals & texts and not said  # the premise: without the vote the cell is misread
 
